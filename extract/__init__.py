@@ -1,0 +1,37 @@
+"""parley: turn news articles about diplomacy into structured, evidence-backed records."""
+
+from __future__ import annotations
+
+from .api import aextract_article, extract_article
+from .backend import Backend, FakeBackend, OpenAIBackend
+from .errors import (
+    CacheError,
+    ConfigError,
+    ExtractError,
+    InputRejected,
+    LocalExtraMissing,
+    ModelOutputInvalid,
+    ModelRequestFailed,
+    ModelTransportError,
+    ModelUnavailable,
+)
+from .settings import Settings, resolve_settings
+
+__all__ = [
+    "Backend",
+    "CacheError",
+    "ConfigError",
+    "ExtractError",
+    "FakeBackend",
+    "InputRejected",
+    "LocalExtraMissing",
+    "ModelOutputInvalid",
+    "ModelRequestFailed",
+    "ModelTransportError",
+    "ModelUnavailable",
+    "OpenAIBackend",
+    "Settings",
+    "aextract_article",
+    "extract_article",
+    "resolve_settings",
+]

@@ -1,0 +1,235 @@
+"""Deterministic cues: speech attribution, meeting status, demand language, places and dates.
+
+These decide wherever the text makes the answer certain; the model is asked only about what is left.
+Nothing here names any particular article, person or event.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .actors import Cast, Mention
+
+__all__ = [
+    "SPEECH_VERB",
+    "Attribution",
+    "attribute_quote",
+    "demand_parts",
+    "find_date",
+    "find_location",
+    "meeting_cue",
+    "meeting_status",
+    "reported_speaker",
+]
+
+_SAY = (
+    r"said|says|say|told|tells|asked|asks|added|adds|stated|states|insisted|insists|emphasized|emphasised|"
+    r"stressed|complained|decried|noted|laments|lamented|warned|urged|argued|explained|claimed|continued|"
+    r"wrote|declared|announced|replied|responded|commented|dismissed|acknowledged|reiterated|confirmed|"
+    r"denied|described|spoke|believes|thinks"
+)
+SPEECH_VERB = re.compile(rf"\b(?:{_SAY})\b")
+_PRONOUN = re.compile(r"\b(he|she|they)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Attribution:
+    key: str
+    surface: str
+    how: str  # which rule decided
+
+
+def _mention_or_pronoun(cast: Cast, start: int, end: int, text: str, *, last: bool = False) -> Mention | None:
+    inside = [m for m in cast.in_span(start, end) if m.kind in ("person", "role")]
+    pron = list(_PRONOUN.finditer(text, start, end))
+    candidates: list[tuple[int, Mention | None]] = [(m.start, m) for m in inside]
+    candidates += [(p.start() , None) for p in pron]
+    if not candidates:
+        return None
+    pos, mention = (max if last else min)(candidates, key=lambda c: c[0])
+    if mention is not None:
+        return mention
+    return _antecedent(cast, pos)
+
+
+def _antecedent(cast: Cast, pos: int) -> Mention | None:
+    """The nearest named person before `pos`: what 'he' or 'she' most often refers to in news copy."""
+    for m in cast.before(pos, kinds=("person",)):
+        return m
+    return None
+
+
+def attribute_quote(text: str, cast: Cast, q_start: int, q_end: int) -> Attribution | None:
+    """Speaker of the quote at [q_start, q_end) when the text makes it certain, else None."""
+    after = text[q_end : q_end + 90]
+    # “…,” NAME said / “…,” he said / “…,” said NAME, the …
+    m = re.match(rf"^[^\w\n]{{0,4}}\s*(?P<who>[^.\n“\"]{{1,60}}?)\s+(?:{_SAY})\b", after)
+    if m:
+        hit = _mention_or_pronoun(cast, q_end + m.start("who"), q_end + m.end("who"), text)
+        if hit:
+            return Attribution(hit.key, hit.text, "quote-then-verb")
+    m = re.match(rf"^[^\w\n]{{0,4}}\s*(?:{_SAY})\s+(?P<who>[^.,\n“\"]{{1,60}})", after)
+    if m:
+        hit = _mention_or_pronoun(cast, q_end + m.start("who"), q_end + m.end("who"), text)
+        if hit:
+            return Attribution(hit.key, hit.text, "quote-then-said-name")
+    # NAME said: “…” / NAME told X, “…” / NAME asked the diplomat, “…” — within the same sentence
+    line_start = text.rfind("\n", 0, q_start) + 1
+    sent_start = max(line_start, *(text.rfind(p, 0, q_start) + 2 for p in (". ", "? ", "! ")))
+    before = text[sent_start:q_start]
+    verbs = list(SPEECH_VERB.finditer(before))
+    if verbs:
+        verb = verbs[-1]
+        hit = _mention_or_pronoun(cast, sent_start, sent_start + verb.start(), text, last=True)
+        if hit:
+            return Attribution(hit.key, hit.text, "name-verb-then-quote")
+    return None
+
+
+def reported_speaker(text: str, cast: Cast, start: int, end: int) -> tuple[Attribution, re.Match[str]] | None:
+    """Subject of the first speech verb in a sentence: 'Antonov complained that …', 'he said …'."""
+    for verb in SPEECH_VERB.finditer(text, start, end):
+        # passive or nominal uses ("was described", "as reported") are not someone speaking
+        if re.search(r"\b(was|were|been|be|is|are|as|being)\s+$", text[start : verb.start()]):
+            continue
+        hit = _mention_or_pronoun(cast, start, verb.start(), text, last=True)
+        if hit is not None and verb.start() - hit.end <= 45:
+            return Attribution(hit.key, hit.text, "subject-verb"), verb
+    return None
+
+
+_MEETING = re.compile(
+    r"\b(met|meet|meets|meeting|meetings|talks|talked|talk|lunch|dinner|breakfast|visit|visited|visiting|"
+    r"summit|spoke with|spoken with|speak with|phone call|call with|negotiations?|discussions?|hosted|"
+    r"sat down|conversation|traveled|travelled)\b",
+    re.IGNORECASE,
+)
+_STRONG = re.compile(r"\b(met|meet|meets|meeting|lunch|dinner|breakfast|visit|visited|summit|hosted|talks)\b")
+
+
+def meeting_cue(sentence: str) -> tuple[str, bool] | None:
+    """The meeting word of a sentence and whether it is a strong cue (met, lunch, summit …)."""
+    m = _MEETING.search(sentence)
+    if not m:
+        return None
+    strong = _STRONG.search(sentence)
+    return (strong or m).group(0).lower(), strong is not None
+
+
+_ABSENT = re.compile(
+    r"\b(has ?n[o’']t|have ?n[o’']t|has not|have not|had not|never|not)\s+(spoken|met|talked|been in contact)\b|"
+    r"\bnot (seem )?interested\b|\bdoesn[’']t seem interested\b",
+    re.IGNORECASE,
+)
+_DECLINED = re.compile(
+    r"\b(can[’']?t|cannot|could ?n[’']t|unable to|refus\w*|reject\w*|declin\w*|cancel\w*|disrupt\w*|"
+    r"called off|snubbed|turned down|blockade)\b",
+    re.IGNORECASE,
+)
+_PROPOSED = re.compile(
+    r"\b(wants? to|seeks?|seeking|ready to|would like to|hopes? to|propos\w*|offer\w*|invit\w*|"
+    r"calls? for|called for|advised\b.{0,60}\bto|potential|possible)\b",
+    re.IGNORECASE,
+)
+_PLANNED = re.compile(
+    r"\b(will (meet|hold|visit|travel)|is to (meet|visit)|are to meet|scheduled|plans? to|planned|"
+    r"agreed to (meet|hold)|upcoming|expected to (meet|visit))\b",
+    re.IGNORECASE,
+)
+
+
+def meeting_status(sentence: str) -> str | None:
+    """held / planned / proposed / declined, or None when the sentence denies any contact at all."""
+    if _ABSENT.search(sentence):
+        return None
+    if _DECLINED.search(sentence):
+        return "declined"
+    if _PLANNED.search(sentence):
+        return "planned"
+    if _PROPOSED.search(sentence):
+        return "proposed"
+    return "held"
+
+
+_MONTHS = {name: i for i, name in enumerate(calendar.month_name) if name}
+_DAYS = {name: i for i, name in enumerate(calendar.day_name)}
+_DATE = re.compile(
+    r"\b(?:(?:in|on|since|last|this|next)\s+)?(?:(?P<month>" + "|".join(_MONTHS) + r")(?:\s+(?P<day>\d{1,2}))?"
+    r"(?:,?\s+(?P<year>(?:19|20)\d\d))?|(?P<weekday>" + "|".join(_DAYS) + r"))\b"
+)
+
+
+def find_date(sentence: str, published: date | None) -> tuple[str | None, str | None]:
+    """(ISO date or month, date as written). ISO only when the text plus `published` fix it."""
+    m = _DATE.search(sentence)
+    if not m:
+        return None, None
+    written = m.group(0)
+    if m.group("weekday"):
+        if published is None:
+            return None, written
+        back = (published.weekday() - _DAYS[m.group("weekday")]) % 7
+        return (published - timedelta(days=back)).isoformat(), written
+    month = _MONTHS[m.group("month")]
+    year = int(m.group("year")) if m.group("year") else None
+    if year is None and published is not None:
+        year = published.year if month <= published.month else published.year - 1
+    if year is None:
+        return None, written
+    if m.group("day"):
+        return f"{year:04d}-{month:02d}-{int(m.group('day')):02d}", written
+    return f"{year:04d}-{month:02d}", written
+
+
+_PLACE = re.compile(r"\b(?:in|at)\s+(?:the\s+)?(?:capital's\s+|capital’s\s+)?(?P<place>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+){0,2})")
+_NOT_PLACE = set(_MONTHS) | set(_DAYS) | {"Ukraine’s", "Ukraine's"}
+
+
+def find_location(sentence: str, cast: Cast, offset: int) -> str | None:
+    for m in _PLACE.finditer(sentence):
+        place = m.group("place")
+        if place.split()[0] in _NOT_PLACE:
+            continue
+        start = offset + m.start("place")
+        if any(mt.start <= start < mt.end and mt.kind == "person" for mt in cast.mentions):
+            continue
+        return place
+    return None
+
+
+_DEMAND = re.compile(
+    r"\b(must|has to|have to|should|demand\w*|insist\w* (?:on|that)|urg\w+|calls? (?:on|for)|called (?:on|for)|"
+    r"needs?|require[sd]?|condition\w*|would like\b.{0,40}\bto)\b",
+)
+_IF_AGREES = re.compile(r"\bIf (?P<of>(?:the )?[\w ’'.-]{1,40}?) agrees? to (?P<what>[^,]+),\s*(?P<by>[A-Z][\w ]{1,40}?) would\b")
+
+
+@dataclass(frozen=True)
+class DemandParts:
+    cue: str
+    what: str
+    target: str | None  # subject of the modal, when the grammar names one
+
+
+def demand_parts(sentence: str) -> DemandParts | None:
+    """Demand language in a sentence: the cue, what is demanded, and of whom when the grammar says so."""
+    m = _IF_AGREES.search(sentence)
+    if m:
+        return DemandParts("if-agrees", m.group("what").strip(), m.group("of").strip())
+    m = _DEMAND.search(sentence)
+    if not m:
+        return None
+    cue = m.group(1)
+    what = re.split(r"[.;:!?”\"]", sentence[m.end() :], maxsplit=1)[0].strip(" ,")
+    if len(what.split()) < 1:
+        return None
+    target = None
+    if cue in {"must", "has to", "have to", "should"}:
+        head = re.split(r"\b(?:that|said|,)\s+", sentence[: m.start()])[-1].strip()
+        head = re.sub(r"^(?:the|and)\s+", "", head)
+        if head and len(head.split()) <= 5 and head.lower() not in {"he", "she", "it", "we", "i", "they", "you"}:
+            target = re.split(r"\s+and\s+", head)[0]
+    return DemandParts(cue, what, target)

@@ -1,0 +1,180 @@
+"""The front door: `extract_article()` and its async twin."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import prompts
+from schemas import ArticleExtraction, Demand, Evidence, Meeting, Meta, Rejected, Statement, schema_hash
+
+from .backend import Backend, OpenAIBackend, usage_scope
+from .cache import ResponseCache
+from .errors import ConfigError
+from .grounding import locate
+from .pipeline import Article, Proposal, run_strategy
+from .server import embedded_base_url
+from .settings import Settings, resolve_settings
+from .text import check_text
+
+__all__ = ["aextract_article", "extract_article", "get_backend"]
+
+_backends: dict[tuple[Any, ...], OpenAIBackend] = {}
+
+
+def get_backend(settings: Settings) -> OpenAIBackend:
+    """One shared client (and one embedded server) per model configuration, reused by concurrent calls."""
+    base_url = settings.base_url or embedded_base_url()
+    key = (base_url, settings.model, settings.resolved_mode(), settings.api_key, settings.cache_dir, settings.timeout,
+           settings.max_transport_retries, settings.max_validation_retries, settings.temperature, settings.max_tokens)
+    if key not in _backends:
+        cache = ResponseCache(settings.cache_dir, prompt_hash=prompts.prompt_hash()) if settings.cache_dir else None
+        _backends[key] = OpenAIBackend(settings, base_url=base_url, cache=cache)
+    return _backends[key]
+
+
+async def aextract_article(
+    text: str,
+    *,
+    published: date | str | None = None,
+    model: str | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    strategy: str | None = None,
+    mode: str | None = None,
+    cache: bool | str | Path | None = None,
+    timeout: float | None = None,
+    max_transport_retries: int | None = None,
+    max_validation_retries: int | None = None,
+    temperature: float | None = None,
+    settings: Settings | None = None,
+    backend: Backend | None = None,
+) -> ArticleExtraction:
+    """Extract meetings, statements and demands from one article; every returned item is grounded.
+
+    Options left as None come from the environment (PARLEY_BASE_URL, PARLEY_MODEL, OPENAI_API_KEY, …), then
+    defaults. With no base URL, the embedded SmolLM2-135M server is started and shared. `backend` replaces the
+    model (tests use `FakeBackend`).
+    """
+    text = check_text(text)
+    when = _parse_date(published)
+    if settings is None:
+        settings = resolve_settings(
+            model=model, base_url=base_url, api_key=api_key, strategy=strategy, mode=mode, cache=cache,
+            timeout=timeout, max_transport_retries=max_transport_retries,
+            max_validation_retries=max_validation_retries, temperature=temperature,
+        )  # fmt: skip
+    started = time.perf_counter()
+    article = Article(text, when)
+    if backend is None and settings.strategy != "rules-only":
+        backend = get_backend(settings)
+    with usage_scope() as usage:
+        proposal = await run_strategy(settings.strategy, article, backend)
+    result = _ground(proposal, text)
+    result_meta = Meta(
+        model=settings.model, base_url_host=settings.host, strategy=settings.strategy,
+        mode=settings.resolved_mode(), prompt_version=prompts.PROMPT_VERSION, prompt_hash=prompts.prompt_hash(),
+        schema_hash=schema_hash(), usage=usage, cached=usage.cache_hits > 0 and usage.calls == 0,
+        elapsed_s=round(time.perf_counter() - started, 4),
+    )  # fmt: skip
+    return ArticleExtraction(
+        meetings=result.meetings, statements=result.statements, demands=result.demands,
+        rejected=result.rejected, meta=result_meta,
+    )  # fmt: skip
+
+
+def extract_article(text: str, **options: Any) -> ArticleExtraction:
+    """Blocking twin of `aextract_article` (same keyword-only options)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(aextract_article(text, **options))
+    raise ConfigError("extract_article() was called inside a running event loop: await aextract_article() instead")
+
+
+def _parse_date(value: date | str | None) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError as exc:
+        raise ConfigError(f"published must be an ISO date (YYYY-MM-DD), got {value!r}") from exc
+
+
+def _regrounded(evidence: list[Evidence], text: str) -> list[Evidence] | None:
+    out = []
+    for ev in evidence:
+        if 0 <= ev.start <= ev.end <= len(text) and text[ev.start : ev.end] == ev.text:
+            out.append(ev)
+            continue
+        found = locate(ev.text, text, near=ev.start)
+        if found is None:
+            return None
+        out.append(found)
+    return out or None
+
+
+def _ground(p: Proposal, text: str) -> Proposal:
+    """Verify every item's evidence (and quote) against the text; move failures to `rejected`. Merge repeats."""
+    out = Proposal(rejected=list(p.rejected))
+    kinds: list[tuple[str, list[Any], list[Any]]] = [
+        ("meeting", p.meetings, out.meetings), ("statement", p.statements, out.statements),
+        ("demand", p.demands, out.demands),
+    ]  # fmt: skip
+    for kind, items, kept in kinds:
+        for item in items:
+            evidence = _regrounded(item.evidence, text)
+            reason = None if evidence else "evidence not found in the article"
+            update: dict[str, Any] = {"evidence": evidence}
+            if reason is None and isinstance(item, Statement) and item.quote is not None:
+                found = locate(item.quote, text)
+                if found is None:
+                    reason = "quote is not verbatim in the article"
+                else:
+                    update["quote"] = found.text
+            if reason is not None:
+                out.rejected.append(Rejected(kind=kind, reason=reason, item=item.model_dump(mode="json")))  # type: ignore[arg-type]
+                continue
+            kept.append(item.model_copy(update=update))
+    out.meetings = _merge_meetings(out.meetings)
+    out.statements = _dedupe(out.statements, lambda s: (s.speaker.canonical or s.speaker.name, s.quote or s.evidence[0].text))
+    out.demands = _dedupe(out.demands, lambda d: (d.by.canonical or d.by.name, d.evidence[0].text))
+    return out
+
+
+def _dedupe(items: list[Any], key: Any) -> list[Any]:
+    seen: set[Any] = set()
+    kept = []
+    for item in items:
+        k = key(item)
+        if k not in seen:
+            seen.add(k)
+            kept.append(item)
+    return kept
+
+
+def _people(m: Meeting) -> frozenset[str]:
+    return frozenset((a.canonical or a.name).lower() for a in m.participants)
+
+
+def _merge_meetings(meetings: list[Meeting]) -> list[Meeting]:
+    """Mentions of the same meeting (same status, one participant set containing the other) become one item."""
+    merged: list[Meeting] = []
+    for m in meetings:
+        for i, kept in enumerate(merged):
+            a, b = _people(kept), _people(m)
+            if kept.status == m.status and (a <= b or b <= a):
+                participants = kept.participants if len(a) >= len(b) else m.participants
+                merged[i] = kept.model_copy(update={
+                    "participants": participants,
+                    "evidence": kept.evidence + [e for e in m.evidence if e not in kept.evidence],
+                    "location": kept.location or m.location, "date": kept.date or m.date,
+                    "date_text": kept.date_text or m.date_text,
+                })  # fmt: skip
+                break
+        else:
+            merged.append(m)
+    return merged

@@ -1,0 +1,303 @@
+"""The one seam to the model: `Backend.complete(messages, response_model)`.
+
+`OpenAIBackend` is the only real implementation: instructor over the `openai` SDK with a `base_url`, so the
+embedded llama.cpp server, OpenAI, vLLM and Ollama all take the same HTTP path. Two retry loops, never mixed:
+tenacity retries each HTTP call on transport faults (429/5xx/timeouts/connection errors, honouring
+Retry-After), and instructor re-asks the model with its validation error. `FakeBackend` is the queue-driven
+stand-in for unit tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import logging
+import random
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+
+import instructor
+from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+import openai
+from pydantic import BaseModel
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from schemas import Usage
+
+from .cache import ResponseCache
+from .errors import (
+    ModelOutputInvalid,
+    ModelRequestFailed,
+    ModelTransportError,
+    ModelUnavailable,
+)
+from .settings import Settings
+
+__all__ = ["Backend", "FakeBackend", "OpenAIBackend", "Reply", "usage_scope"]
+
+log = logging.getLogger("parley")
+T = TypeVar("T", bound=BaseModel)
+
+_MODES = {
+    "tools": instructor.Mode.TOOLS,
+    "json": instructor.Mode.JSON,
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "md_json": instructor.Mode.MD_JSON,
+}
+
+_usage: contextvars.ContextVar[Usage | None] = contextvars.ContextVar("parley_usage", default=None)
+_schema: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("parley_schema", default=None)
+
+
+@dataclass
+class Reply:
+    """What one focused call returned: the validated object and whether it came from the cache."""
+
+    value: Any
+    cached: bool = False
+
+
+class Backend(Protocol):
+    """Anything that turns chat messages into a validated instance of `response_model`."""
+
+    name: str
+
+    async def complete(
+        self, messages: list[dict[str, str]], response_model: type[T], *, context: dict[str, Any] | None = None
+    ) -> Reply: ...
+
+
+class usage_scope:
+    """Collect token usage and attempt counts of every call made inside the `with` block (per task)."""
+
+    def __init__(self) -> None:
+        self.usage = Usage()
+
+    def __enter__(self) -> Usage:
+        self._token = _usage.set(self.usage)
+        return self.usage
+
+    def __exit__(self, *exc: object) -> None:
+        _usage.reset(self._token)
+
+
+def _current_usage() -> Usage:
+    return _usage.get() or Usage()
+
+
+# --- transport retries -------------------------------------------------------------------------------
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code == 429 or exc.status_code >= 500
+    return isinstance(exc, openai.APITimeoutError | openai.APIConnectionError)
+
+
+def _retry_after(exc: BaseException | None) -> float | None:
+    headers = getattr(getattr(exc, "response", None), "headers", None)
+    value = headers.get("retry-after") if headers is not None else None
+    if value is None:
+        return None
+    try:
+        return max(0.0, min(float(value), 60.0))
+    except ValueError:
+        return None
+
+
+def _wait(state: RetryCallState) -> float:
+    exc = state.outcome.exception() if state.outcome else None
+    after = _retry_after(exc)
+    if after is not None:
+        return after
+    base: float = min(0.5 * 2 ** (state.attempt_number - 1), 20.0)
+    return base / 2 + random.uniform(0, base / 2)
+
+
+def _count_retry(state: RetryCallState) -> None:
+    _current_usage().transport_retries += 1
+    exc = state.outcome.exception() if state.outcome else None
+    log.warning("transport fault (%s); retry %d", type(exc).__name__, state.attempt_number)
+
+
+def _translate(exc: Exception, settings: Settings, attempts: int) -> Exception:
+    """Map SDK errors, once, to the most specific class of our tree."""
+    if isinstance(exc, openai.APIConnectionError) and not isinstance(exc, openai.APITimeoutError):
+        where = settings.host
+        return ModelUnavailable(
+            f"no model server answered at {where} after {attempts} attempt(s). Start the embedded model with "
+            "`parley serve` (needs `pip install -e '.[local]'`), or set PARLEY_BASE_URL / --base-url to an "
+            "OpenAI-compatible server."
+        )
+    if _is_transient(exc):
+        return ModelTransportError(
+            f"model server kept failing ({type(exc).__name__}) after {attempts} attempt(s); try again later "
+            "or raise max_transport_retries",
+            attempts=attempts,
+        )
+    if isinstance(exc, openai.APIStatusError):
+        hint = {
+            401: "check the API key (OPENAI_API_KEY or PARLEY_API_KEY)",
+            403: "the key is not allowed to use this model",
+            404: "check the model name (PARLEY_MODEL) and base URL",
+        }.get(exc.status_code, "the server rejected the request; check model, mode (PARLEY_MODE) and server logs")
+        return ModelRequestFailed(f"model server answered {exc.status_code}: {hint}", status_code=exc.status_code)
+    return exc
+
+
+class OpenAIBackend:
+    """instructor over one shared `AsyncOpenAI` client; per-call cache; both retry loops capped."""
+
+    def __init__(self, settings: Settings, *, base_url: str, cache: ResponseCache | None = None) -> None:
+        self.settings = settings
+        self.name = settings.model
+        self.mode = settings.resolved_mode()
+        self.cache = cache
+        self.client = openai.AsyncOpenAI(
+            base_url=base_url, api_key=settings.api_key, timeout=settings.timeout, max_retries=0
+        )
+        raw_create = self.client.chat.completions.create
+        self.client.chat.completions.create = self._wrap(raw_create)  # type: ignore[method-assign]
+        self.instructor = instructor.from_openai(self.client, mode=_MODES[self.mode])
+
+    def _wrap(self, create: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        settings = self.settings
+
+        async def create_with_retries(*args: Any, **kwargs: Any) -> Any:
+            schema = _schema.get()
+            fmt = kwargs.get("response_format")
+            if self.mode == "json" and schema is not None and isinstance(fmt, dict):
+                # llama.cpp's server turns {"type": "json_object", "schema": ...} into a grammar.
+                kwargs["response_format"] = {**fmt, "schema": schema}
+            attempts = 0
+            try:
+                async for attempt in AsyncRetrying(
+                    stop=stop_after_attempt(settings.max_transport_retries + 1),
+                    retry=retry_if_exception(_is_transient),
+                    wait=_wait,
+                    before_sleep=_count_retry,
+                    reraise=True,
+                ):
+                    with attempt:
+                        attempts += 1
+                        response = await create(*args, **kwargs)
+            except openai.OpenAIError as exc:
+                raise _translate(exc, settings, attempts) from exc
+            usage = _current_usage()
+            usage.calls += 1
+            if getattr(response, "usage", None) is not None:
+                usage.prompt_tokens += response.usage.prompt_tokens or 0
+                usage.completion_tokens += response.usage.completion_tokens or 0
+            return response
+
+        return create_with_retries
+
+    def _key(self, messages: list[dict[str, str]], schema: dict[str, Any]) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "base_url": s.base_url or "embedded",
+            "model": s.model,
+            "messages": messages,
+            "schema": schema,
+            "mode": self.mode,
+            "sampling": {"temperature": s.temperature, "seed": s.seed, "max_tokens": s.max_tokens},
+        }
+
+    async def complete(
+        self, messages: list[dict[str, str]], response_model: type[T], *, context: dict[str, Any] | None = None
+    ) -> Reply:
+        schema = response_model.model_json_schema()
+        key = self._key(messages, schema)
+        if self.cache is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                try:
+                    value = response_model.model_validate(hit, context=context)
+                    _current_usage().cache_hits += 1
+                    return Reply(value, cached=True)
+                except ValueError:
+                    log.warning("cache entry no longer validates; recomputing")
+        usage = _current_usage()
+        calls_before = usage.calls
+        token = _schema.set(schema)
+        try:
+            value = await self.instructor.create(
+                model=self.settings.model,
+                messages=messages,  # type: ignore[arg-type]
+                response_model=response_model,
+                max_retries=self.settings.max_validation_retries,
+                context=context,
+                temperature=self.settings.temperature,
+                seed=self.settings.seed,
+                max_tokens=self.settings.max_tokens,
+            )
+        except InstructorRetryException as exc:
+            cause = exc.__cause__
+            if isinstance(cause, ModelUnavailable | ModelRequestFailed | ModelTransportError):
+                raise cause from None
+            usage.validation_retries += max(0, usage.calls - calls_before - 1)
+            raise ModelOutputInvalid(
+                f"model output failed validation {exc.n_attempts} time(s): {str(exc)[:300]}",
+                attempts=exc.n_attempts,
+            ) from exc
+        except IncompleteOutputException as exc:
+            raise ModelOutputInvalid(
+                "model output was cut off at the token limit (finish_reason=length); raise max_tokens "
+                "or use a strategy with shorter calls",
+                attempts=usage.calls - calls_before,
+            ) from exc
+        finally:
+            _schema.reset(token)
+        usage.validation_retries += max(0, usage.calls - calls_before - 1)
+        if self.cache is not None:
+            self.cache.set(key, value.model_dump(mode="json"))
+        return Reply(value)
+
+    async def aclose(self) -> None:
+        await self.client.close()
+
+
+@dataclass
+class FakeBackend:
+    """Queue-driven fake model for tests: `enqueue()` what the model answers next, then assert.
+
+    An answer may be a dict/model (validated against the requested response model), an exception to raise,
+    or a callable `(messages, response_model) -> answer`. `requests` records every call.
+    """
+
+    name: str = "fake"
+    answers: deque[Any] = field(default_factory=deque)
+    requests: list[tuple[list[dict[str, str]], type[BaseModel]]] = field(default_factory=list)
+    default: Callable[[list[dict[str, str]], type[BaseModel]], Any] | None = None
+
+    def enqueue(self, *answers: Any) -> FakeBackend:
+        self.answers.extend(answers)
+        return self
+
+    async def complete(
+        self, messages: list[dict[str, str]], response_model: type[T], *, context: dict[str, Any] | None = None
+    ) -> Reply:
+        await asyncio.sleep(0)
+        self.requests.append((messages, response_model))
+        usage = _current_usage()
+        usage.calls += 1
+        usage.prompt_tokens += sum(len(m["content"].split()) for m in messages)
+        if self.answers:
+            answer = self.answers.popleft()
+        elif self.default is not None:
+            answer = self.default(messages, response_model)
+        else:
+            raise AssertionError(f"FakeBackend got an unexpected call for {response_model.__name__}")
+        if callable(answer) and not isinstance(answer, type):
+            answer = answer(messages, response_model)
+        if isinstance(answer, BaseException):
+            raise answer
+        if isinstance(answer, BaseModel):
+            answer = answer.model_dump()
+        if isinstance(answer, str):
+            answer = json.loads(answer)
+        return Reply(response_model.model_validate(answer, context=context))

@@ -1,0 +1,343 @@
+"""Extraction strategies, as explicit stages. Each returns proposed items; `api` grounds and packages them.
+
+- `evidence-first`: candidates are found in the text first (quoted spans, sentences with speech, meeting or
+  demand language); rules attribute what the text makes certain; the model answers short multiple-choice
+  questions (grammar-constrained enums of names found in the article) about what is left.
+- `rules-only`: the same stages with every model question answered "unknown" (for ablation).
+- `single-call`: one call asking for everything at once (the naive baseline, kept for comparison).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationInfo, create_model, field_validator
+
+import prompts
+from schemas import Actor, Demand, Evidence, Meeting, Rejected, Statement
+
+from . import _rules as rules
+from .actors import Cast, find_cast
+from .backend import Backend
+from .errors import ModelOutputInvalid
+from .grounding import locate
+from .text import Quote, Sentence, find_quotes, ignored_spans, split_sentences
+
+__all__ = ["Article", "Proposal", "run_strategy"]
+
+log = logging.getLogger("parley")
+MIN_DIRECT_WORDS = 4
+
+
+@dataclass
+class Article:
+    """The text and everything found in it without a model."""
+
+    text: str
+    published: date | None
+    ignored: list[tuple[int, int]] = field(init=False)
+    sentences: list[Sentence] = field(init=False)
+    quotes: list[Quote] = field(init=False)
+    cast: Cast = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ignored = ignored_spans(self.text)
+        self.sentences = [s for s in split_sentences(self.text) if not self.is_ignored(s.start, s.end)]
+        self.quotes = [q for q in find_quotes(self.text) if not self.is_ignored(q.start, q.end)]
+        self.cast = find_cast(self.text, skip=self.ignored)
+
+    def is_ignored(self, start: int, end: int) -> bool:
+        return any(a <= start and end <= b + 1 for a, b in self.ignored)
+
+    def sentence_at(self, pos: int) -> Sentence | None:
+        for s in self.sentences:
+            if s.start <= pos < s.end:
+                return s
+        return None
+
+    def span(self, start: int, end: int) -> Evidence:
+        return Evidence(text=self.text[start:end], start=start, end=end)
+
+    def passage(self, start: int, end: int, *, before: int = 1) -> str:
+        """The sentences covering [start, end) plus `before` sentences of context."""
+        idx = [i for i, s in enumerate(self.sentences) if s.end > start and s.start < end]
+        if not idx:
+            return self.text[start:end]
+        lo = max(0, idx[0] - before)
+        return " ".join(s.text for s in self.sentences[lo : idx[-1] + 1])
+
+
+@dataclass
+class Proposal:
+    meetings: list[Meeting] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
+    demands: list[Demand] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+async def run_strategy(strategy: str, article: Article, backend: Backend | None) -> Proposal:
+    if strategy == "single-call":
+        assert backend is not None
+        return await _single_call(article, backend)
+    return await _EvidenceFirst(article, None if strategy == "rules-only" else backend).run()
+
+
+# --- evidence-first --------------------------------------------------------------------------------------
+
+
+def _choice_model(name: str, field_name: str, choices: list[str], description: str) -> type[BaseModel]:
+    """A one-field response model whose value must be one of `choices` (an enum under grammar constraints)."""
+    literal: Any = Literal[tuple(choices)]
+    return create_model(name, **{field_name: (literal, Field(description=description))})  # type: ignore[call-overload,no-any-return]
+
+
+def _fewshot_messages(task: str) -> list[dict[str, str]]:
+    messages: list[dict[str, str]] = []
+    for ex in prompts.load().examples(task):
+        messages.append({"role": "user", "content": f"Passage:\n{ex.text}\n\nQuestion about: {ex.question}\n"
+                         f"Choose from: {', '.join(ex.choices)}"})  # fmt: skip
+        messages.append({"role": "assistant", "content": f'{{"answer": "{ex.answer}"}}'})
+    return messages
+
+
+class _EvidenceFirst:
+    def __init__(self, article: Article, backend: Backend | None) -> None:
+        self.a = article
+        self.backend = backend
+        self.p = prompts.load()
+        self.out = Proposal()
+
+    async def ask(self, task: str, template: str, choices: list[str], **fields: str) -> str | None:
+        """One short multiple-choice question; None when there is no model or it fails."""
+        if self.backend is None or len(choices) < 2:
+            return None
+        model = _choice_model(f"{task.title().replace('_', '')}Answer", "answer", choices, "One of the options.")
+        messages = [
+            {"role": "system", "content": self.p.templates["system"]},
+            *_fewshot_messages(task),
+            {"role": "user", "content": self.p.templates[template].format(choices=", ".join(choices), **fields)},
+        ]
+        try:
+            reply = await self.backend.complete(messages, model)
+        except ModelOutputInvalid as exc:
+            log.info("model gave no valid answer for %s: %s", task, exc)
+            return None
+        return str(reply.value.answer)
+
+    async def run(self) -> Proposal:
+        await self.statements()
+        await self.meetings()
+        await self.demands()
+        return self.out
+
+    # statements
+    async def statements(self) -> None:
+        a = self.a
+        used_sentences: set[int] = set()
+        quotes = a.quotes
+        for i, q in enumerate(quotes):
+            if q.words < MIN_DIRECT_WORDS:
+                continue
+            att = rules.attribute_quote(a.text, a.cast, q.start - 1, q.end + 1)
+            if att is None and i > 0 and quotes[i - 1].words >= MIN_DIRECT_WORDS:
+                # “…,” he said. “…” — a quote continued right after an attributed one
+                gap = a.text[quotes[i - 1].end + 1 : q.start - 1]
+                prev = rules.attribute_quote(a.text, a.cast, quotes[i - 1].start - 1, quotes[i - 1].end + 1)
+                if prev and len(gap) < 60 and rules.SPEECH_VERB.search(gap):
+                    att = rules.Attribution(prev.key, prev.surface, "continued-quote")
+            speaker: Actor | None = None
+            if att is not None:
+                speaker = a.cast.actor(att.key, att.surface)
+            else:
+                choices = self._nearby_people(q.start)
+                answer = await self.ask("speaker", "speaker", [*choices, "unknown"],
+                                        passage=a.passage(q.start, q.end), quote=q.text)  # fmt: skip
+                if answer and answer != "unknown":
+                    speaker = a.cast.actor(answer)
+            first = a.sentence_at(q.start)
+            last = a.sentence_at(max(q.start, q.end - 1))
+            start = min(first.start if first else q.start, q.start - 1)
+            end = max(last.end if last else q.end, q.end + 1)
+            for s_idx, s in enumerate(a.sentences):
+                if s.start < end and s.end > start:
+                    used_sentences.add(s_idx)
+            if speaker is None:
+                self.out.rejected.append(Rejected(kind="statement", reason="no speaker could be attributed",
+                                                  item={"quote": q.text}))  # fmt: skip
+                continue
+            self.out.statements.append(
+                Statement(speaker=speaker, quote=q.text, direct=True, summary=None,
+                          evidence=[a.span(max(0, start), min(len(a.text), end))])  # fmt: skip
+            )
+        for s_idx, s in enumerate(a.sentences):
+            if s_idx in used_sentences:
+                continue
+            found = rules.reported_speaker(a.text, a.cast, s.start, s.end)
+            if found is None:
+                continue
+            att, _verb = found
+            fragments = [q for q in a.quotes if s.start <= q.start and q.end <= s.end]
+            quote = max(fragments, key=lambda q: len(q.text)).text if fragments else None
+            self.out.statements.append(
+                Statement(speaker=a.cast.actor(att.key, att.surface), quote=quote, direct=False,
+                          summary=None, evidence=[a.span(s.start, s.end)])  # fmt: skip
+            )
+
+    def _nearby_people(self, pos: int, limit: int = 6) -> list[str]:
+        keys: list[str] = []
+        for m in self.a.cast.before(pos, kinds=("person",)):
+            if m.key not in keys:
+                keys.append(m.key)
+            if len(keys) >= limit:
+                break
+        return keys
+
+    # meetings
+    async def meetings(self) -> None:
+        a = self.a
+        for s in a.sentences:
+            cue = rules.meeting_cue(s.text)
+            if cue is None:
+                continue
+            word, strong = cue
+            status = rules.meeting_status(s.text)
+            if status is None:
+                self.out.rejected.append(Rejected(kind="meeting", reason="the text denies any contact",
+                                                  item={"sentence": s.text}))  # fmt: skip
+                continue
+            people = self._participants(s)
+            if len(people) < 2 and not (people and word.startswith("visit")):
+                continue
+            if not strong:
+                names = " and ".join(p.name for p in people[:4])
+                answer = await self.ask("meeting", "meeting", ["yes", "no"], passage=s.text, participants=names)
+                if answer != "yes":
+                    continue
+            iso, written = rules.find_date(s.text, a.published)
+            self.out.meetings.append(
+                Meeting(participants=people, location=rules.find_location(s.text, a.cast, s.start), date=iso,
+                        date_text=written, status=status, topic=word, evidence=[a.span(s.start, s.end)])  # fmt: skip
+            )
+
+    def _participants(self, s: Sentence) -> list[Actor]:
+        people: list[Actor] = []
+        seen: set[str] = set()
+        for m in self.a.cast.in_span(s.start, s.end):
+            if m.key in seen:
+                continue
+            seen.add(m.key)
+            people.append(self.a.cast.actor(m.key, m.text))
+        if people and not any(m.kind == "person" for m in self.a.cast.in_span(s.start, s.end)):
+            return []
+        return people
+
+    # demands
+    async def demands(self) -> None:
+        a = self.a
+        for s in a.sentences:
+            parts = rules.demand_parts(s.text)
+            if parts is None:
+                continue
+            by = self._demander(s, parts)
+            if by is None:
+                continue
+            of: Actor | None = Actor(name=parts.target) if parts.target else None
+            if of is None:
+                others = [m.key for m in a.cast.in_span(s.start, s.end) if m.key != by.canonical]
+                others = list(dict.fromkeys(others))[:5]
+                answer = await self.ask("demand_target", "demand_target", [*others, "nobody"],
+                                        passage=s.text, by=by.name, demand=parts.what)  # fmt: skip
+                if answer and answer != "nobody":
+                    of = a.cast.actor(answer)
+            self.out.demands.append(
+                Demand(by=by, of=of, demand=parts.what[:200], evidence=[a.span(s.start, s.end)])
+            )
+
+    def _demander(self, s: Sentence, parts: rules.DemandParts) -> Actor | None:
+        a = self.a
+        if parts.cue == "if-agrees":
+            mentions = [m for m in a.cast.in_span(s.start, s.end) if m.kind == "person"]
+            return a.cast.actor(mentions[-1].key, mentions[-1].text) if mentions else None
+        for st in self.out.statements:  # demand language inside an attributed statement
+            ev = st.evidence[0]
+            if ev.start <= s.start < ev.end or s.start <= ev.start < s.end:
+                return st.speaker
+        found = rules.reported_speaker(a.text, a.cast, s.start, s.end)
+        if found is not None:
+            return a.cast.actor(found[0].key, found[0].surface)
+        return None
+
+
+# --- single call (baseline) -----------------------------------------------------------------------------
+
+
+class _Grounded(BaseModel):
+    evidence: str = Field(description="Exact words copied from the article that report this item.")
+
+    @field_validator("evidence")
+    @classmethod
+    def _in_article(cls, value: str, info: ValidationInfo) -> str:
+        article = (info.context or {}).get("article")
+        if article is not None and locate(value, article) is None:
+            raise ValueError(f"evidence {value[:80]!r} is not in the article; copy the exact words")
+        return value
+
+
+class _LLMMeeting(_Grounded):
+    participants: list[str] = Field(description="Names of who met whom.")
+    location: str | None = Field(default=None, description="Where.")
+    date_text: str | None = Field(default=None, description="When, as written.")
+    status: Literal["held", "planned", "proposed", "declined"] = Field(description="Did it happen?")
+
+
+class _LLMStatement(_Grounded):
+    speaker: str = Field(description="Who said it.")
+    quote: str | None = Field(default=None, description="Verbatim quoted words, or null.")
+
+
+class _LLMDemand(_Grounded):
+    by: str = Field(description="Who demands.")
+    of: str | None = Field(default=None, description="Of whom.")
+    demand: str = Field(description="What is demanded.")
+
+
+class _LLMArticle(BaseModel):
+    meetings: list[_LLMMeeting] = Field(default_factory=list, description="Meetings.")
+    statements: list[_LLMStatement] = Field(default_factory=list, description="Statements.")
+    demands: list[_LLMDemand] = Field(default_factory=list, description="Demands.")
+
+
+async def _single_call(article: Article, backend: Backend) -> Proposal:
+    p = prompts.load()
+    published = f"Published: {article.published.isoformat()}\n" if article.published else ""
+    messages = [
+        {"role": "system", "content": p.templates["system"]},
+        {"role": "user", "content": p.templates["single_call"].format(article=article.text, published=published)},
+    ]
+    reply = await backend.complete(messages, _LLMArticle, context={"article": article.text})
+    got: _LLMArticle = reply.value
+    out = Proposal()
+    for m in got.meetings:
+        ev = locate(m.evidence, article.text)
+        if ev is None:
+            continue
+        out.meetings.append(
+            Meeting(participants=[Actor(name=n) for n in m.participants if n.strip()], location=m.location,
+                    date_text=m.date_text, status=m.status, evidence=[ev])  # fmt: skip
+        )
+    for st in got.statements:
+        ev = locate(st.evidence, article.text)
+        if ev is not None:
+            out.statements.append(
+                Statement(speaker=Actor(name=st.speaker), quote=st.quote, direct=st.quote is not None, evidence=[ev])
+            )
+    for d in got.demands:
+        ev = locate(d.evidence, article.text)
+        if ev is not None:
+            out.demands.append(
+                Demand(by=Actor(name=d.by), of=Actor(name=d.of) if d.of else None, demand=d.demand, evidence=[ev])
+            )
+    return out

