@@ -1,0 +1,126 @@
+"""Readable eval reports: Markdown for reviews and terminals, a self-contained HTML page for browsing."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from schemas import ArticleExtraction
+
+from .expectations import Expectations
+from .scoring import TYPES, ArticleScore
+
+__all__ = ["render_html", "render_markdown", "summary_rows"]
+
+
+def summary_rows(summary: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for kind in TYPES:
+        c = summary["per_type"][kind]
+        rows.append([kind, str(c["tp"]), str(c["fp"]), str(c["fn"]), f"{c['precision']:.2f}", f"{c['recall']:.2f}",
+                     f"{c['f1']:.2f}"])  # fmt: skip
+    m = summary["micro"]
+    rows.append(["micro", str(m["tp"]), str(m["fp"]), str(m["fn"]), f"{m['precision']:.2f}", f"{m['recall']:.2f}",
+                 f"{m['f1']:.2f}"])  # fmt: skip
+    return rows
+
+
+def _describe(kind: str, item: Any) -> str:
+    if item is None:
+        return ""
+    if kind == "meetings":
+        names = ", ".join(p.name for p in item.participants)
+        return f"[{item.status}] {names}" + (f" @ {item.location}" if item.location else "")
+    if kind == "statements":
+        q = item.quote
+        return f"{item.speaker.name}: " + (f"“{q[:80]}”" if q else "(reported)")
+    return f"{item.by.name} → {item.of.name if item.of else '—'}: {item.demand[:80]}"
+
+
+def _rows(kind: str, score: ArticleScore, pred: ArticleExtraction | None, exp: Expectations) -> list[tuple[str, str, str]]:
+    """(status, expected, predicted) rows: match / miss / false positive."""
+    preds = list(getattr(pred, kind)) if pred else []
+    exps = list(getattr(exp, kind))
+    rows = []
+    for i, j in score.pairs.get(kind, []):
+        tag = "optional" if exps[j].optional else "match"
+        rows.append((tag, _describe(kind, exps[j]), _describe(kind, preds[i])))
+    for j in score.misses.get(kind, []):
+        rows.append(("MISS", _describe(kind, exps[j]), ""))
+    for i in score.false_positives.get(kind, []):
+        rows.append(("FALSE POSITIVE", "", _describe(kind, preds[i])))
+    return rows
+
+
+def render_markdown(
+    manifest: dict[str, Any],
+    summary: dict[str, Any],
+    scores: list[ArticleScore],
+    outputs: dict[str, ArticleExtraction | None],
+    expectations: tuple[Expectations, ...],
+) -> str:
+    lines = [f"# Eval report: {manifest.get('label', '')}", ""]
+    for key in ("model", "base_url_host", "strategy", "mode", "prompt_hash", "schema_hash", "git_commit"):
+        if key in manifest:
+            lines.append(f"- **{key}**: `{manifest[key]}`")
+    lines += [
+        f"- **grounded rate**: {summary['grounded_rate']:.2f} of {summary['items']} items; "
+        f"hallucinated quotes: {summary['hallucinated_quotes']}; trap hits: {summary['trap_hits']}",
+        f"- **seconds/article**: {summary.get('seconds_per_article', '-')}; "
+        f"**tokens/article**: {summary.get('tokens_per_article', '-')}; failed: {summary.get('failed_articles') or 'none'}",
+        "", "| type | TP | FP | FN | P | R | F1 |", "|---|---|---|---|---|---|---|",
+    ]  # fmt: skip
+    lines += ["| " + " | ".join(r) + " |" for r in summary_rows(summary)]
+    lines += ["", f"macro F1: **{summary['macro_f1']:.3f}**", "", "## Field accuracy on matched pairs", ""]
+    for kind in TYPES:
+        fields = summary["per_type"][kind]["fields"]
+        parts = [f"{k} {v['accuracy']:.2f} ({v['correct']}/{v['total']})" for k, v in fields.items() if v["total"]]
+        lines.append(f"- {kind}: " + (", ".join(parts) or "no matched pairs"))
+    by_name = {e.article: e for e in expectations}
+    for score in scores:
+        exp = by_name[score.article]
+        lines += ["", f"## {score.article}", ""]
+        for kind in TYPES:
+            c = score.counts[kind]
+            lines += [f"**{kind}** — TP {c.tp}, FP {c.fp}, FN {c.fn}", "", "| | expected | predicted |", "|---|---|---|"]
+            for tag, e, p in _rows(kind, score, outputs.get(score.article), exp):
+                cell = f"**{tag}**" if tag in ("MISS", "FALSE POSITIVE") else tag
+                lines.append(f"| {cell} | {e.replace('|', '/')} | {p.replace('|', '/')} |")
+            lines.append("")
+        if score.trap_hits:
+            lines += ["Trap hits:", *[f"- {t}" for t in score.trap_hits], ""]
+    return "\n".join(lines) + "\n"
+
+
+_CSS = """body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:.5em 0}
+td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}.MISS{background:#fdd}
+.FALSE{background:#ffe3b3}.match{background:#e6f7e6}.optional{background:#eee}h2{margin-top:2em}"""
+
+
+def render_html(
+    manifest: dict[str, Any],
+    summary: dict[str, Any],
+    scores: list[ArticleScore],
+    outputs: dict[str, ArticleExtraction | None],
+    expectations: tuple[Expectations, ...],
+) -> str:
+    e = html.escape
+    out = [f"<!doctype html><meta charset=utf-8><title>Eval {e(str(manifest.get('label', '')))}</title>",
+           f"<style>{_CSS}</style><h1>Eval report: {e(str(manifest.get('label', '')))}</h1><ul>"]  # fmt: skip
+    for key in ("model", "base_url_host", "strategy", "mode", "prompt_hash", "schema_hash", "git_commit"):
+        if key in manifest:
+            out.append(f"<li><b>{key}</b>: <code>{e(str(manifest[key]))}</code></li>")
+    out.append(f"<li>grounded rate {summary['grounded_rate']:.2f}; hallucinated quotes "
+               f"{summary['hallucinated_quotes']}; trap hits {summary['trap_hits']}</li></ul>")  # fmt: skip
+    out.append("<table><tr><th>type<th>TP<th>FP<th>FN<th>P<th>R<th>F1</tr>")
+    out += ["<tr>" + "".join(f"<td>{e(c)}" for c in r) + "</tr>" for r in summary_rows(summary)]
+    out.append("</table>")
+    by_name = {x.article: x for x in expectations}
+    for score in scores:
+        out.append(f"<h2>{e(score.article)}</h2>")
+        for kind in TYPES:
+            out.append(f"<h3>{kind}</h3><table><tr><th><th>expected<th>predicted</tr>")
+            for tag, exp_s, pred_s in _rows(kind, score, outputs.get(score.article), by_name[score.article]):
+                out.append(f"<tr class='{tag.split()[0]}'><td>{e(tag)}<td>{e(exp_s)}<td>{e(pred_s)}</tr>")
+            out.append("</table>")
+    return "\n".join(out) + "\n"
