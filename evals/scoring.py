@@ -114,7 +114,7 @@ def match_items(
             if ov <= 0:
                 continue
             actor = _actor_score(kind, p, e)
-            threshold = 0.5 if kind == "meetings" else 0.8
+            threshold = 0.01 if kind == "meetings" else 0.8  # meetings: any participant in common
             if actor < threshold:
                 continue
             cands.append((0.5 * ov + 0.5 * actor, i, j))

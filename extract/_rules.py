@@ -32,6 +32,7 @@ _SAY = (
     r"denied|described|spoke|believes|thinks"
 )
 SPEECH_VERB = re.compile(rf"\b(?:{_SAY})\b")
+_GENERIC_ROLE = re.compile(r"(?:\w+\s+)?(officials|sources|diplomats|leaders|administration|government|authorities)")
 _PRONOUN = re.compile(r"\b(he|she|they)\b", re.IGNORECASE)
 
 
@@ -57,22 +58,29 @@ def _mention_or_pronoun(cast: Cast, start: int, end: int, text: str, *, last: bo
 
 def _antecedent(cast: Cast, pos: int) -> Mention | None:
     """The nearest named person before `pos`: what 'he' or 'she' most often refers to in news copy."""
-    for m in cast.before(pos, kinds=("person",)):
-        return m
-    return None
+    near = [m for m in cast.before(pos, kinds=("person",)) if pos - m.end < 600]
+    for m in near:
+        if m.key == m.text or m.kind == "person":
+            opening = cast.text[max(0, m.start - 60) : m.start]
+            if re.search(r"(^|[.!?”\n]\s*)(?:[A-Z][\w’']*(?:\s+(?:to|of|the)?\s*[A-Z]?[\w’']*){0,6}\s+)?$", opening) \
+                    and not re.search(r"\b(with|and|to|by|of)\s+$", opening):
+                return m
+    return near[0] if near else None
 
 
 def attribute_quote(text: str, cast: Cast, q_start: int, q_end: int) -> Attribution | None:
     """Speaker of the quote at [q_start, q_end) when the text makes it certain, else None."""
     after = text[q_end : q_end + 90]
+    inner = text[q_start:q_end].rstrip(" “”\"'’")
+    tag_follows = bool(inner) and inner[-1] in ",?!-—–"
     # “…,” NAME said / “…,” he said / “…,” said NAME, the …
-    m = re.match(rf"^[^\w\n]{{0,4}}\s*(?P<who>[^.\n“\"]{{1,60}}?)\s+(?:{_SAY})\b", after)
-    if m:
+    m = re.match(rf"^[^\w\n]{{0,4}}\s*(?P<who>[^.,\n“\"]{{1,60}}?)\s+(?:{_SAY})\b", after)
+    if m and tag_follows:
         hit = _mention_or_pronoun(cast, q_end + m.start("who"), q_end + m.end("who"), text)
         if hit:
             return Attribution(hit.key, hit.text, "quote-then-verb")
     m = re.match(rf"^[^\w\n]{{0,4}}\s*(?:{_SAY})\s+(?P<who>[^.,\n“\"]{{1,60}})", after)
-    if m:
+    if m and tag_follows:
         hit = _mention_or_pronoun(cast, q_end + m.start("who"), q_end + m.end("who"), text)
         if hit:
             return Attribution(hit.key, hit.text, "quote-then-said-name")
@@ -95,9 +103,10 @@ def reported_speaker(text: str, cast: Cast, start: int, end: int) -> tuple[Attri
         # passive or nominal uses ("was described", "as reported") are not someone speaking
         if re.search(r"\b(was|were|been|be|is|are|as|being)\s+$", text[start : verb.start()]):
             continue
-        hit = _mention_or_pronoun(cast, start, verb.start(), text, last=True)
-        if hit is not None and verb.start() - hit.end <= 45:
-            return Attribution(hit.key, hit.text, "subject-verb"), verb
+        hit = _mention_or_pronoun(cast, start, verb.start(), text)
+        if hit is None or (hit.kind == "role" and _GENERIC_ROLE.fullmatch(hit.text.lower())):
+            continue
+        return Attribution(hit.key, hit.text, "subject-verb"), verb
     return None
 
 
@@ -110,13 +119,13 @@ _MEETING = re.compile(
 _STRONG = re.compile(r"\b(met|meet|meets|meeting|lunch|dinner|breakfast|visit|visited|summit|hosted|talks)\b")
 
 
-def meeting_cue(sentence: str) -> tuple[str, bool] | None:
-    """The meeting word of a sentence and whether it is a strong cue (met, lunch, summit …)."""
+def meeting_cue(sentence: str) -> tuple[str, bool, int] | None:
+    """The meeting word of a sentence, whether it is a strong cue (met, lunch, summit …), and its offset."""
     m = _MEETING.search(sentence)
     if not m:
         return None
-    strong = _STRONG.search(sentence)
-    return (strong or m).group(0).lower(), strong is not None
+    hit = _STRONG.search(sentence) or m
+    return hit.group(0).lower(), hit is not m or bool(_STRONG.fullmatch(m.group(0))), hit.start()
 
 
 _ABSENT = re.compile(
@@ -141,8 +150,11 @@ _PLANNED = re.compile(
 )
 
 
-def meeting_status(sentence: str) -> str | None:
-    """held / planned / proposed / declined, or None when the sentence denies any contact at all."""
+def meeting_status(sentence: str, cue_at: int | None = None) -> str | None:
+    """held / planned / proposed / declined, or None when the sentence denies any contact at all.
+    Cues count only within 90 characters of the meeting word (`cue_at`)."""
+    if cue_at is not None:
+        sentence = sentence[max(0, cue_at - 90) : cue_at + 90]
     if _ABSENT.search(sentence):
         return None
     if _DECLINED.search(sentence):
@@ -202,7 +214,7 @@ def find_location(sentence: str, cast: Cast, offset: int) -> str | None:
 
 _DEMAND = re.compile(
     r"\b(must|has to|have to|should|demand\w*|insist\w* (?:on|that)|urg\w+|calls? (?:on|for)|called (?:on|for)|"
-    r"needs?|require[sd]?|condition\w*|would like\b.{0,40}\bto)\b",
+    r"needs?(?! for)|require[sd]?|condition\w*|would like\b.{0,40}\bto)\b",
 )
 _IF_AGREES = re.compile(r"\bIf (?P<of>(?:the )?[\w ’'.-]{1,40}?) agrees? to (?P<what>[^,]+),\s*(?P<by>[A-Z][\w ]{1,40}?) would\b")
 
@@ -212,13 +224,14 @@ class DemandParts:
     cue: str
     what: str
     target: str | None  # subject of the modal, when the grammar names one
+    by: str | None = None  # the party setting a condition ("…, X would …")
 
 
 def demand_parts(sentence: str) -> DemandParts | None:
     """Demand language in a sentence: the cue, what is demanded, and of whom when the grammar says so."""
     m = _IF_AGREES.search(sentence)
     if m:
-        return DemandParts("if-agrees", m.group("what").strip(), m.group("of").strip())
+        return DemandParts("if-agrees", m.group("what").strip(), m.group("of").strip(), m.group("by").strip())
     m = _DEMAND.search(sentence)
     if not m:
         return None
@@ -230,6 +243,7 @@ def demand_parts(sentence: str) -> DemandParts | None:
     if cue in {"must", "has to", "have to", "should"}:
         head = re.split(r"\b(?:that|said|,)\s+", sentence[: m.start()])[-1].strip()
         head = re.sub(r"^(?:the|and)\s+", "", head)
-        if head and len(head.split()) <= 5 and head.lower() not in {"he", "she", "it", "we", "i", "they", "you"}:
+        pronoun = re.match(r"(?i)(he|she|it|we|i|they|you|this|that)\b", head)
+        if head and len(head.split()) <= 5 and not pronoun and re.match(r"[A-Z]", head) and not re.search(r"[“”\"’‘]", head):
             target = re.split(r"\s+and\s+", head)[0]
     return DemandParts(cue, what, target)

@@ -35,14 +35,14 @@ _NOT_NAME = set(
     Interest National International Affairs Committee Agency News NBC CNN BBC Fox Digital Politico Reuters
     AP AFP TASS Post Times Journal Twitter Facebook Meta Threads Antiwar Monday Tuesday Wednesday Thursday
     Friday Saturday Sunday January February March April May June July August September October November
-    December Biden Trump Administration Government Republic Federation Democratic Republican Party
+    December Administration Government Republic Federation Democratic Republican Party
     Points Attention Category Politics Publication Source Author Generic Post Type Table Contents Subscribe
     Nazis Jews Jewish Muslim Christian Western Eastern Northern Southern Middle East West North South
     Zelenskyy's Russia's Ukraine's America's Moscow's Washington's Kremlin's
     """.split()
 )
 # People often named by surname only; kept out of _NOT_NAME's role list on purpose.
-_SURNAME_PEOPLE = {"Biden", "Trump"}
+_SURNAME_PEOPLE: set[str] = set()
 
 _NAME_TOKEN = r"[A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?"
 _RUN = re.compile(rf"\b{_NAME_TOKEN}(?:[ \t]+{_NAME_TOKEN}){{0,5}}\b")
@@ -72,6 +72,7 @@ class Cast:
 
     mentions: list[Mention] = field(default_factory=list)
     people: dict[str, Actor] = field(default_factory=dict)
+    text: str = ""
 
     def actor(self, key: str, surface: str | None = None) -> Actor:
         base = self.people.get(key)
@@ -131,14 +132,14 @@ def find_cast(text: str, *, skip: list[tuple[int, int]] | None = None) -> Cast:
     found = [w for s, _, w in runs if not any(a <= s < b for a, b in headline)]
     full = [" ".join(w) for w in found if len(w) >= 2]
     singles = {w[0] for w in found if len(w) == 1}
-    cast = Cast()
+    cast = Cast(text=text)
     for name in full:
         if not any(_same_person(name, k) and len(k.split()) >= len(name.split()) for k in cast.people):
             cast.people[name] = Actor(name=name, canonical=name)
     for word in sorted(singles):
         if any(_same_person(word, k) for k in cast.people):
             continue
-        if word in _SURNAME_PEOPLE or _speaks_or_meets(text, word):
+        if word in _SURNAME_PEOPLE or _speaks_or_meets(text, word) or _recurs_mid_sentence(text, word):
             cast.people[word] = Actor(name=word, canonical=word)
 
     for start, end, words in runs:
@@ -179,6 +180,14 @@ _VERB_AFTER = re.compile(
     r"complained|described|decried|noted|met|meets|had|wants|seeks|hopes|laments|warned|urged|spoke|"
     r"dismissed|acknowledged|reiterated|commented|argued|explained|claimed|visited|called)\b"
 )
+
+
+def _recurs_mid_sentence(text: str, word: str) -> bool:
+    """A capitalised word used twice inside sentences (not as their first word) is a name."""
+    hits = 0
+    for m in re.finditer(rf"(?<=[a-z,] ){re.escape(word)}\b", text):
+        hits += 1 if m else 0
+    return hits >= 2
 
 
 def _speaks_or_meets(text: str, word: str) -> bool:

@@ -202,8 +202,10 @@ class _EvidenceFirst:
             cue = rules.meeting_cue(s.text)
             if cue is None:
                 continue
-            word, strong = cue
-            status = rules.meeting_status(s.text)
+            word, strong, cue_at = cue
+            if any(s.start <= q.start < s.end and q.words >= MIN_DIRECT_WORDS for q in a.quotes):
+                continue  # a sentence built around a direct quote reports speech, not a meeting
+            status = rules.meeting_status(s.text, cue_at)
             if status is None:
                 self.out.rejected.append(Rejected(kind="meeting", reason="the text denies any contact",
                                                   item={"sentence": s.text}))  # fmt: skip
@@ -258,6 +260,8 @@ class _EvidenceFirst:
 
     def _demander(self, s: Sentence, parts: rules.DemandParts) -> Actor | None:
         a = self.a
+        if parts.cue == "if-agrees" and parts.by:
+            return a.cast.actor(_resolve_key(a.cast, parts.by), parts.by)
         if parts.cue == "if-agrees":
             mentions = [m for m in a.cast.in_span(s.start, s.end) if m.kind == "person"]
             return a.cast.actor(mentions[-1].key, mentions[-1].text) if mentions else None
@@ -269,6 +273,13 @@ class _EvidenceFirst:
         if found is not None:
             return a.cast.actor(found[0].key, found[0].surface)
         return None
+
+
+def _resolve_key(cast: Cast, surface: str) -> str:
+    for m in cast.mentions:
+        if m.text == surface:
+            return m.key
+    return surface
 
 
 # --- single call (baseline) -----------------------------------------------------------------------------
