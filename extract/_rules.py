@@ -32,7 +32,7 @@ _SAY = (
     r"denied|described|spoke|believes|thinks"
 )
 SPEECH_VERB = re.compile(rf"\b(?:{_SAY})\b")
-_GENERIC_ROLE = re.compile(r"(?:\w+\s+)?(officials|sources|diplomats|leaders|administration|government|authorities)")
+_GENERIC_ROLE = re.compile(r"(?:[\w’'.]+\s+)*(officials|sources|diplomats|leaders|administration|government|authorities)")
 _PRONOUN = re.compile(r"\b(he|she|they)\b", re.IGNORECASE)
 
 
@@ -44,7 +44,8 @@ class Attribution:
 
 
 def _mention_or_pronoun(cast: Cast, start: int, end: int, text: str, *, last: bool = False) -> Mention | None:
-    inside = [m for m in cast.in_span(start, end) if m.kind in ("person", "role")]
+    inside = [m for m in cast.in_span(start, end) if m.kind in ("person", "role")
+              and not re.search(r"\b(with|to|of|for|about|against|between|by)\s+(?:the\s+)?$", text[max(0, m.start - 14) : m.start])]
     pron = list(_PRONOUN.finditer(text, start, end))
     candidates: list[tuple[int, Mention | None]] = [(m.start, m) for m in inside]
     candidates += [(p.start() , None) for p in pron]
@@ -56,16 +57,25 @@ def _mention_or_pronoun(cast: Cast, start: int, end: int, text: str, *, last: bo
     return _antecedent(cast, pos)
 
 
+def _opens_sentence(text: str, m: Mention) -> bool:
+    """True when only capitalised words (a title) stand between the sentence start and the mention."""
+    cut = max(text.rfind(p, 0, m.start) for p in (". ", "? ", "! ", "\n", "” "))
+    lead = text[cut + 1 : m.start].strip() if cut >= 0 else text[: m.start].strip()
+    words = lead.split()
+    return len(words) <= 6 and all(w[:1].isupper() or w in {"to", "of", "the"} for w in words)
+
+
 def _antecedent(cast: Cast, pos: int) -> Mention | None:
-    """The nearest named person before `pos`: what 'he' or 'she' most often refers to in news copy."""
-    near = [m for m in cast.before(pos, kinds=("person",)) if pos - m.end < 600]
+    """What 'he' or 'she' refers to: the nearest person or specific office (not 'officials') that opens a
+    sentence before `pos`, else the nearest named person."""
+    near = [m for m in cast.before(pos) if pos - m.end < 600]
     for m in near:
-        if m.key == m.text or m.kind == "person":
-            opening = cast.text[max(0, m.start - 60) : m.start]
-            if re.search(r"(^|[.!?”\n]\s*)(?:[A-Z][\w’']*(?:\s+(?:to|of|the)?\s*[A-Z]?[\w’']*){0,6}\s+)?$", opening) \
-                    and not re.search(r"\b(with|and|to|by|of)\s+$", opening):
-                return m
-    return near[0] if near else None
+        if m.kind == "role" and _GENERIC_ROLE.fullmatch(m.text.lower()):
+            continue
+        if _opens_sentence(cast.text, m) or SPEECH_VERB.match(cast.text, m.end + 1):
+            return m
+    people = [m for m in near if m.kind == "person"]
+    return people[0] if people else None
 
 
 def attribute_quote(text: str, cast: Cast, q_start: int, q_end: int) -> Attribution | None:
@@ -103,10 +113,16 @@ def reported_speaker(text: str, cast: Cast, start: int, end: int) -> tuple[Attri
         # passive or nominal uses ("was described", "as reported") are not someone speaking
         if re.search(r"\b(was|were|been|be|is|are|as|being)\s+$", text[start : verb.start()]):
             continue
-        hit = _mention_or_pronoun(cast, start, verb.start(), text)
+        hit = _mention_or_pronoun(cast, start, verb.start(), text, last=True)
         if hit is None or (hit.kind == "role" and _GENERIC_ROLE.fullmatch(hit.text.lower())):
             continue
         return Attribution(hit.key, hit.text, "subject-verb"), verb
+    acc = re.search(r"\b[Aa]ccording to\s+(?:the\s+)?", text[start:end])
+    if acc:
+        after = [m for m in cast.in_span(start + acc.end(), min(end, start + acc.end() + 60))
+                 if not _GENERIC_ROLE.fullmatch(m.text.lower())]
+        if after and after[0].start - (start + acc.end()) <= 1:
+            return Attribution(after[0].key, after[0].text, "according-to"), acc
     return None
 
 
@@ -116,7 +132,7 @@ _MEETING = re.compile(
     r"sat down|conversation|traveled|travelled)\b",
     re.IGNORECASE,
 )
-_STRONG = re.compile(r"\b(met|meet|meets|meeting|lunch|dinner|breakfast|visit|visited|summit|hosted|talks)\b")
+_STRONG = re.compile(r"\b(met|meet|meets|meeting|meetings|lunch|dinner|breakfast|visit|visited|summit|hosted|talks)\b")
 
 
 def meeting_cue(sentence: str) -> tuple[str, bool, int] | None:
@@ -213,7 +229,7 @@ def find_location(sentence: str, cast: Cast, offset: int) -> str | None:
 
 
 _DEMAND = re.compile(
-    r"\b(must|has to|have to|should|demand\w*|insist\w* (?:on|that)|urg\w+|calls? (?:on|for)|called (?:on|for)|"
+    r"\b(must|has to|have to|should|demand\w*|insist\w* on|urg\w+|calls? (?:on|for)|called (?:on|for)|"
     r"needs?(?! for)|require[sd]?|condition\w*|would like\b.{0,40}\bto)\b",
 )
 _IF_AGREES = re.compile(r"\bIf (?P<of>(?:the )?[\w ’'.-]{1,40}?) agrees? to (?P<what>[^,]+),\s*(?P<by>[A-Z][\w ]{1,40}?) would\b")

@@ -201,7 +201,6 @@ def _speaks_or_meets(text: str, word: str) -> bool:
 
 def _add_roles(text: str, cast: Cast, skip: list[tuple[int, int]]) -> None:
     """Role phrases; in apposition to a person they resolve to that person, later uses too."""
-    person_at = {m.start: m for m in cast.mentions}
     person_end = {m.end: m for m in cast.mentions}
     aliases: dict[str, str] = {}
     roles: list[tuple[int, int, str]] = []
@@ -217,8 +216,13 @@ def _add_roles(text: str, cast: Cast, skip: list[tuple[int, int]]) -> None:
             continue
         roles.append((start, end, phrase))
         # "ROLE (to the X), NAME" or "ROLE NAME" or "NAME, the ROLE"
-        after = re.match(r"(?:\s+(?:to|of|in|at)\s+(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*)?,?\s+", text[end:])
-        nxt = person_at.get(end + after.end()) if after else None
+        nxt = None
+        for cand in cast.mentions:
+            if end <= cand.start <= end + 60 and re.fullmatch(
+                r"(?:\s+(?:to|of|in|at)\s+(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*)?,?\s+", text[end : cand.start]
+            ):
+                nxt = cand
+                break
         prev = None
         for e, pm in person_end.items():
             if e <= start and re.fullmatch(r",\s+(?:the\s+)?", text[e:start]):
