@@ -13,6 +13,7 @@ from schemas import ArticleExtraction, Demand, Evidence, Meeting, Meta, Rejected
 
 from .backend import Backend, OpenAIBackend, usage_scope
 from .cache import ResponseCache
+from .codes import code_extraction
 from .errors import ConfigError
 from .grounding import locate
 from .pipeline import Article, Proposal, run_strategy
@@ -80,10 +81,10 @@ async def aextract_article(
         schema_hash=schema_hash(), usage=usage, cached=usage.cache_hits > 0 and usage.calls == 0,
         elapsed_s=round(time.perf_counter() - started, 4),
     )  # fmt: skip
-    return ArticleExtraction(
+    return code_extraction(ArticleExtraction(
         meetings=result.meetings, statements=result.statements, demands=result.demands,
         rejected=result.rejected, meta=result_meta,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def extract_article(text: str, **options: Any) -> ArticleExtraction:

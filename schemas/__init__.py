@@ -18,6 +18,7 @@ __all__ = [
     "Actor",
     "ArticleExtraction",
     "Demand",
+    "EventCode",
     "Evidence",
     "Meeting",
     "MeetingStatus",
@@ -44,6 +45,14 @@ class Evidence(_Model):
     text: str = Field(description="Verbatim text copied from the article, character for character.")
     start: int = Field(ge=0, description="Offset of the first character of `text` in the article.")
     end: int = Field(ge=0, description="Offset just past the last character of `text` in the article.")
+
+
+class EventCode(_Model):
+    """Codes for downstream event tools: CAMEO (manual 1.1b3) and PLOVER; filled by code, not by the model."""
+
+    cameo: str = Field(description="CAMEO event code, e.g. '040' (consult) or '125' (reject meeting).")
+    plover: str | None = Field(default=None, description="PLOVER event type, e.g. 'CONSULT'; null if none.")
+    mode: str | None = Field(default=None, description="PLOVER mode, e.g. 'phone' or 'meet'; null if none.")
 
 
 class Actor(_Model):
@@ -74,6 +83,7 @@ class Meeting(_Model):
     )
     topic: str | None = Field(default=None, description="What the meeting was about, in a few words.")
     evidence: list[Evidence] = Field(min_length=1, description="Spans of the article that report it.")
+    codes: EventCode | None = Field(default=None, description="CAMEO/PLOVER codes, set after grounding.")
 
 
 class Statement(_Model):
@@ -86,6 +96,7 @@ class Statement(_Model):
     summary: str | None = Field(default=None, description="What was said, in a short sentence.")
     direct: bool = Field(description="True when the words are quoted directly; false for reported speech.")
     evidence: list[Evidence] = Field(min_length=1, description="Spans of the article that report it.")
+    codes: EventCode | None = Field(default=None, description="CAMEO/PLOVER codes, set after grounding.")
 
 
 class Demand(_Model):
@@ -95,6 +106,7 @@ class Demand(_Model):
     of: Actor | None = Field(default=None, description="Of whom it is demanded; null when nobody is named.")
     demand: str = Field(description="What is demanded, as a short paraphrase.")
     evidence: list[Evidence] = Field(min_length=1, description="Spans of the article that report it.")
+    codes: EventCode | None = Field(default=None, description="CAMEO/PLOVER codes, set after grounding.")
 
 
 class Rejected(_Model):
