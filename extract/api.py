@@ -30,7 +30,8 @@ def get_backend(settings: Settings) -> OpenAIBackend:
     """One shared client (and one embedded server) per model configuration, reused by concurrent calls."""
     base_url = settings.base_url or embedded_base_url()
     key = (base_url, settings.model, settings.resolved_mode(), settings.api_key, settings.cache_dir, settings.timeout,
-           settings.max_transport_retries, settings.max_validation_retries, settings.temperature, settings.max_tokens)
+           settings.max_transport_retries, settings.retry_backoff, settings.max_validation_retries,
+           settings.temperature, settings.max_tokens)
     if key not in _backends:
         cache = ResponseCache(settings.cache_dir, prompt_hash=prompts.prompt_hash()) if settings.cache_dir else None
         _backends[key] = OpenAIBackend(settings, base_url=base_url, cache=cache)

@@ -109,13 +109,18 @@ def _retry_after(exc: BaseException | None) -> float | None:
         return None
 
 
-def _wait(state: RetryCallState) -> float:
-    exc = state.outcome.exception() if state.outcome else None
-    after = _retry_after(exc)
-    if after is not None:
-        return after
-    base: float = min(0.5 * 2 ** (state.attempt_number - 1), 20.0)
-    return base / 2 + random.uniform(0, base / 2)
+def _backoff(first: float) -> Callable[[RetryCallState], float]:
+    """Honour Retry-After; else exponential backoff from `first` seconds (capped at 20 s), with jitter."""
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        after = _retry_after(exc)
+        if after is not None:
+            return after
+        base: float = min(first * 2 ** (state.attempt_number - 1), 20.0)
+        return base / 2 + random.uniform(0, base / 2)
+
+    return wait
 
 
 def _count_retry(state: RetryCallState) -> None:
@@ -178,7 +183,7 @@ class OpenAIBackend:
                 async for attempt in AsyncRetrying(
                     stop=stop_after_attempt(settings.max_transport_retries + 1),
                     retry=retry_if_exception(_is_transient),
-                    wait=_wait,
+                    wait=_backoff(settings.retry_backoff),
                     before_sleep=_count_retry,
                     reraise=True,
                 ):

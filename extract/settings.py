@@ -41,6 +41,7 @@ class Settings:
     cache_dir: Path | None = None  # None: no cache
     timeout: float = 60.0
     max_transport_retries: int = 4
+    retry_backoff: float = 0.5  # first transport backoff in seconds, doubled per retry (with jitter)
     max_validation_retries: int = 2
     temperature: float = 0.0
     seed: int = 0
@@ -112,4 +113,6 @@ def resolve_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> 
         raise ConfigError("timeout must be a positive number of seconds")
     if settings.max_validation_retries < 0 or settings.max_transport_retries < 0:
         raise ConfigError("retry caps must be zero or more")
+    if settings.retry_backoff < 0:
+        raise ConfigError("retry_backoff must be zero or more seconds")
     return settings
