@@ -14,6 +14,7 @@ import contextvars
 import json
 import logging
 import random
+import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -162,12 +163,28 @@ class OpenAIBackend:
         self.name = settings.model
         self.mode = settings.resolved_mode()
         self.cache = cache
+        self.base_url = base_url
+        self._loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+        self._connect()
+
+    def _connect(self) -> None:
         self.client = openai.AsyncOpenAI(
-            base_url=base_url, api_key=settings.api_key, timeout=settings.timeout, max_retries=0
+            base_url=self.base_url, api_key=self.settings.api_key, timeout=self.settings.timeout, max_retries=0
         )
         raw_create = self.client.chat.completions.create
         self.client.chat.completions.create = self._wrap(raw_create)  # type: ignore[method-assign]
         self.instructor = instructor.from_openai(self.client, mode=_MODES[self.mode])
+
+    def _for_this_loop(self) -> Any:
+        """The client's pooled connections belong to one event loop; each `asyncio.run` (every blocking
+        `extract_article` call) gets a fresh client instead of failing on the last loop's dead connections."""
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = weakref.ref(loop)
+        elif self._loop() is not loop:
+            self._loop = weakref.ref(loop)
+            self._connect()
+        return self.instructor
 
     def _wrap(self, create: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         settings = self.settings
@@ -230,7 +247,7 @@ class OpenAIBackend:
         calls_before = usage.calls
         token = _schema.set(schema)
         try:
-            value = await self.instructor.create(
+            value = await self._for_this_loop().create(
                 model=self.settings.model,
                 messages=messages,  # type: ignore[arg-type]
                 response_model=response_model,
