@@ -1,0 +1,192 @@
+"""An offline gazetteer of frequent actors (shipped as extract/data/gazetteer.json, extendable by the user).
+
+A name matches an entry by exact alias, by close spelling of a full name ("Zamai Khalizad" → Zalmay
+Khalilzad: surname ≥ 85 and given name ≥ 70, rapidfuzz ratio), or by surname alone when one entry has that
+surname. Two candidates or more is `ambiguous`: nothing is merged, the caller reports it. Fuzzy single words
+("Antov") and role phrases ("the Russian ambassador") match only entries already named in the same article.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from rapidfuzz import fuzz
+
+from .errors import ConfigError
+
+__all__ = ["Entry", "Gazetteer", "GazMatch", "load_gazetteer", "normalize_name"]
+
+How = Literal["alias", "fuzzy", "surname", "role", "ambiguous", "none"]
+
+_TITLES = re.compile(
+    r"^(?:(?:the|mr|mrs|ms|dr|sir|president|vice|prime|foreign|minister|secretary|of|state|ambassador|envoy|"
+    r"senator|sen|rep|chancellor|general|gen|former|us|u\.s\.|russian|ukrainian|chinese|american|spokesman|"
+    r"spokeswoman|spokesperson)\s+)+(?=[a-z])"
+)
+_INSTITUTION = {
+    "ministry", "department", "council", "house", "embassy", "administration", "officials", "authorities",
+    "government", "office", "diplomacy", "federation", "union", "kingdom", "states", "nations", "delegation",
+}
+_COUNTRY_WORDS = {
+    "russia": "Russia", "russian": "Russia", "moscow": "Russia", "kremlin": "Russia",
+    "us": "United States", "u.s.": "United States", "american": "United States", "america": "United States",
+    "united states": "United States", "washington": "United States", "white house": "United States",
+    "ukraine": "Ukraine", "ukrainian": "Ukraine", "kyiv": "Ukraine", "china": "China", "chinese": "China",
+    "beijing": "China", "eu": "European Union", "european": "European Union", "nato": "NATO",
+}  # fmt: skip
+# role words in a phrase -> words that must appear in the entry's role
+_ROLE_WORDS = {  # most specific first
+    "spokes": ("spokes",), "foreign minister": ("foreign minister",),
+    "secretary of state": ("secretary of state",), "prime minister": ("prime minister", "premier"),
+    "ambassador": ("ambassador",), "envoy": ("envoy",), "chancellor": ("chancellor",),
+    "president": ("president",), "diplomat": ("ambassador", "foreign minister", "envoy"),
+}  # fmt: skip
+
+
+def normalize_name(name: str) -> str:
+    """Lowercase, no accents, no possessive, no leading titles: the form aliases are compared in."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).replace("’", "'")
+    text = re.sub(r"'s\b", "", text.lower())
+    text = re.sub(r"[^\w.' -]+", " ", text)
+    text = " ".join(text.split())
+    stripped = _TITLES.sub("", text)
+    # strip titles only in front of a personal name, never inside an institution's name
+    if not stripped or set(stripped.split()) & _INSTITUTION:
+        return text
+    return stripped
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    canonical: str
+    aliases: tuple[str, ...] = ()
+    role: str | None = None
+    country: str | None = None
+    qid: str | None = None
+    kind: str = "person"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.canonical, *self.aliases)
+
+
+@dataclass(frozen=True)
+class GazMatch:
+    entry: Entry | None
+    how: How
+    candidates: tuple[str, ...] = ()  # entry ids, when ambiguous
+
+
+@dataclass
+class Gazetteer:
+    entries: dict[str, Entry] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._alias: dict[str, set[str]] = {}
+        self._surname: dict[str, set[str]] = {}
+        for e in self.entries.values():
+            for n in e.names:
+                self._alias.setdefault(normalize_name(n), set()).add(e.id)
+                words = normalize_name(n).split()
+                if e.kind == "person" and len(words) >= 2:
+                    self._surname.setdefault(words[-1], set()).add(e.id)
+
+    def get(self, entry_id: str) -> Entry:
+        return self.entries[entry_id]
+
+    def match(self, name: str, *, present: Iterable[str] = ()) -> GazMatch:
+        """The entry `name` denotes; `present`: entry ids named in the same article (context for fuzzy words)."""
+        key = normalize_name(name)
+        if not key:
+            return GazMatch(None, "none")
+        ids = self._alias.get(key, set())
+        if ids:
+            return self._one(ids, "alias")
+        words = key.split()
+        if len(words) == 1:
+            ids = self._surname.get(key, set())
+            if ids:
+                return self._one(ids, "surname")
+            near = {i for i in present if self.entries[i].kind == "person" and _close_surname(key, self.entries[i])}
+            return self._one(near, "fuzzy") if near else GazMatch(None, "none")
+        if not all(w[:1].isalpha() for w in words) or len(words) > 4:
+            return GazMatch(None, "none")
+        near = {e.id for e in self.entries.values() if e.kind == "person" and _close_full(words, e)}
+        return self._one(near, "fuzzy") if near else GazMatch(None, "none")
+
+    def by_role(self, phrase: str, *, present: Iterable[str]) -> GazMatch:
+        """A role phrase ('Russia's ambassador') → the one person of `present` holding such a role."""
+        text = normalize_name(phrase.replace("’", "'"))
+        raw = " " + phrase.lower().replace("’", "'").replace("'s", "") + " "
+        country = next((c for w, c in _COUNTRY_WORDS.items() if f" {w} " in raw), None)
+        wanted = next((v for k, v in _ROLE_WORDS.items() if k in text or k in raw), None)
+        if wanted is None:
+            return GazMatch(None, "none")
+        ids = {
+            i for i in present
+            if (e := self.entries[i]).kind == "person" and e.role and any(w in e.role for w in wanted)
+            and (country is None or e.country == country)
+        }  # fmt: skip
+        return self._one(ids, "role") if ids else GazMatch(None, "none")
+
+    def _one(self, ids: set[str], how: How) -> GazMatch:
+        if len(ids) == 1:
+            return GazMatch(self.entries[next(iter(ids))], how)
+        return GazMatch(None, "ambiguous", tuple(sorted(ids)))
+
+
+def _close_surname(word: str, e: Entry) -> bool:
+    for n in e.names:
+        last = normalize_name(n).split()[-1]
+        if len(word) >= 4 and len(last) >= 4 and word[0] == last[0] and fuzz.ratio(word, last) >= 80:
+            return True
+    return False
+
+
+def _close_full(words: list[str], e: Entry) -> bool:
+    for n in e.names:
+        parts = normalize_name(n).split()
+        if len(parts) < 2:
+            continue
+        if fuzz.ratio(words[-1], parts[-1]) >= 85 and (
+            fuzz.ratio(words[0], parts[0]) >= 70 or (len(words[0].rstrip(".")) == 1 and words[0][0] == parts[0][0])
+        ):
+            return True
+    return False
+
+
+def _read(path: Path | str) -> list[Entry]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        rows = data["entries"] if isinstance(data, dict) else data
+        return [
+            Entry(id=r["id"], canonical=r["canonical"], aliases=tuple(r.get("aliases") or ()), role=r.get("role"),
+                  country=r.get("country"), qid=r.get("qid"), kind=r.get("kind") or "person")
+            for r in rows
+        ]  # fmt: skip
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(
+            f"cannot read gazetteer {path}: {exc}; expected JSON {{'entries': [{{'id', 'canonical', 'aliases', …}}]}}"
+        ) from exc
+
+
+def load_gazetteer(*extra: Path | str, builtin: bool = True) -> Gazetteer:
+    """The shipped gazetteer plus the user's files (an entry with an existing id replaces it)."""
+    entries: dict[str, Entry] = {}
+    if builtin:
+        shipped = resources.files("extract") / "data" / "gazetteer.json"
+        for e in _read(Path(str(shipped))):
+            entries[e.id] = e
+    for path in extra:
+        for e in _read(path):
+            entries[e.id] = e
+    return Gazetteer(entries)
