@@ -197,6 +197,15 @@ def _register_eval() -> None:
 _register_eval()
 
 
+def _register_batch() -> None:
+    from .batch.cli import batch_app
+
+    app.add_typer(batch_app, name="batch")
+
+
+_register_batch()
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
