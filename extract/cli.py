@@ -197,6 +197,15 @@ def _register_eval() -> None:
 _register_eval()
 
 
+def _register_events() -> None:
+    from .events_cli import events_command
+
+    app.command(name="events")(events_command)
+
+
+_register_events()
+
+
 def _register_batch() -> None:
     from .batch.cli import batch_app
 
