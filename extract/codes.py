@@ -51,7 +51,8 @@ CODE_TABLE: tuple[CodeRow, ...] = (
             r"\b(?:ease|lift\w*|sanctions|release\w*|withdraw\w*|ceasefire|cease-fire|de-?escalat\w*|stop\w*|"
             r"halt\w*|recogni[sz]\w*|surrender\w*|give up|concession\w*|cede\w*)\b"),
     CodeRow("demand:aid", "103", "Demand material aid", "REQUEST", "assist",
-            r"\b(?:aid|weapons|arms|military assistance|humanitarian|funding|money|loans?)\b"),
+            r"\b(?:aid|weapons|arms|military assistance|humanitarian|funding|money|loans?|air defen[cs]e|missiles?|"
+            r"tanks|ammunition)\b"),
     CodeRow("demand:reform", "104", "Demand political reform", "REQUEST", "change",
             r"\b(?:reform\w*|elections?|democra\w*|human rights|rule of law)\b"),
     CodeRow("demand:material", "101", "Demand material cooperation", "REQUEST", "assist",
