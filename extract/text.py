@@ -120,7 +120,7 @@ def split_sentences(text: str) -> list[Sentence]:
             continue
         cursor = 0
         for match in _SENT_END.finditer(para):
-            if _ABBREV.search(para[: match.start() + 1]):
+            if _ABBREV.search(para, max(0, match.start() - 8), match.start() + 1):  # not the whole prefix: O(n²)
                 continue
             _append(out, text, pstart + cursor, pstart + match.end(), para_no)
             cursor = match.end()
