@@ -52,6 +52,13 @@ def check_text(text: object) -> str:
         raise InputRejected("article looks binary (NUL or many control characters): pass plain text")
     if "\ufffd" in text and text.count("\ufffd") > max(8, len(text) // 100):
         raise InputRejected("article is mostly undecodable characters: check its encoding")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # lone surrogates: no model request or UTF-8 output could carry them
+        raise InputRejected(
+            f"article holds undecodable bytes at character {exc.start} (lone surrogates, as from "
+            "errors='surrogateescape'): decode it with the right encoding, or with errors='replace'"
+        ) from None
     return text
 
 
