@@ -60,8 +60,9 @@ def answer_slowly(delay: float) -> Any:
 
 
 def settings_for(fake: FakeOpenAI, **extra: Any) -> Any:
-    return resolve_settings(base_url=fake.base_url, strategy="single-call", cache=False, max_transport_retries=0,
-                            **extra)  # fmt: skip
+    return resolve_settings(
+        base_url=fake.base_url, strategy="single-call", cache=False, max_transport_retries=0, **extra
+    )
 
 
 def max_overlap(times: list[tuple[float, float]]) -> int:
@@ -179,7 +180,8 @@ def test_kill_9_then_resume_with_the_cli_is_exactly_once(tmp_path: Path) -> None
     env |= {"PARLEY_NO_CACHE": "1"}
     with FakeOpenAI(default=answer_slowly(0.15)) as fake:
         cmd = [
-            sys.executable, "-c", "from extract.cli import main; main()", "batch", str(folder), "--out", str(out),
+            sys.executable, "-c", "from extract.cli import main; main()",
+            "batch", str(folder), "--out", str(out),
             "--base-url", fake.base_url, "--strategy", "single-call", "--concurrency", "2", "--quiet",
         ]  # fmt: skip
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
