@@ -65,7 +65,7 @@ def check_text(text: object) -> str:
 def _lines(text: str) -> list[tuple[int, int]]:
     spans, pos = [], 0
     for line in text.splitlines(keepends=True):
-        spans.append((pos, pos + len(line.rstrip("\r\n"))))
+        spans.append((pos, pos + len(line.splitlines()[0])))  # without its break, whichever of the 8 kinds
         pos += len(line)
     return spans
 
