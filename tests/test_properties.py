@@ -16,14 +16,16 @@ QUICK = settings(max_examples=150, deadline=None, suppress_health_check=[HealthC
 # Characters the helpers treat specially, plus ordinary ones.
 SPECIAL = "“”‘’\"'«»„‟`´–—‑−…\u00a0\u2009\u202f \t\n\r\u2028.!?,;:()[]-"
 TOKENS = ["Mr.", "U.S.", "Dr.", "said", "Antov", "Lopez", "met", "Read also:", "Share this", "e.g.", "No.",
-          "“We agree,”", "‘blockade’", "don't", '"talks"', "«да»", "Москва", "王毅", "\n\n", " - ", "..."]  # fmt: skip
+          "“We agree,”", "‘blockade’", "don't", '"talks"', "«да»", "Москва", "王毅", "\n\n", " - ",
+          "..."]  # fmt: skip
 
+BREAKS = "\n\r\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85"
 chars = st.text(alphabet=st.sampled_from(SPECIAL + "abcXYZ019"), max_size=200)
 tokens = st.lists(st.sampled_from(TOKENS) | chars, max_size=40).map(" ".join)
 texts = st.one_of(chars, tokens, st.text(max_size=200))
 
 
-# --- grounding ------------------------------------------------------------------------------------------------
+# --- grounding --------------------------------------------------------------------------------------------
 
 
 @QUICK
@@ -35,7 +37,7 @@ def test_normalize_map_points_at_the_original_characters(text: str) -> None:
     assert all(0 <= i < len(text) for i in index)
     for ch, i in zip(folded, index, strict=True):
         original = text[i]
-        assert ch == original or ch == " " and original.isspace() or ch in "\"'-. "
+        assert ch == original or (ch == " " and original.isspace()) or ch in "\"'-. "
     assert "  " not in folded and folded == folded.strip(" ")
 
 
@@ -83,7 +85,7 @@ def test_locate_never_returns_a_span_that_does_not_verify(claim: str, article: s
         assert found.text.strip()
 
 
-# --- input cleaner --------------------------------------------------------------------------------------------
+# --- input cleaner ----------------------------------------------------------------------------------------
 
 
 @QUICK
