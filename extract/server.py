@@ -60,14 +60,18 @@ class EmbeddedServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
-    def start(self, *, wait: float = 120.0) -> EmbeddedServer:
+    def command(self) -> list[str]:
+        """The server's command line (tests replace it with a stand-in that needs no llama.cpp)."""
         if importlib.util.find_spec("llama_cpp") is None:
             raise LocalExtraMissing(f"the embedded model needs llama-cpp-python[server]: {INSTALL_HINT}")
-        cmd = [
+        return [
             sys.executable, "-m", "llama_cpp.server", "--model", str(model_path()), "--model_alias", self.alias,
             "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", str(N_CTX),
             "--n_threads", str(self.threads), "--verbose", "False",
         ]  # fmt: skip
+
+    def start(self, *, wait: float = 120.0) -> EmbeddedServer:
+        cmd = self.command()
         log.info("starting embedded model server on 127.0.0.1:%d", self.port)
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + wait
