@@ -14,11 +14,13 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
 from pathlib import Path
 from types import FrameType
+from typing import IO
 
 from .errors import LocalExtraMissing, ModelUnavailable
 
@@ -55,6 +57,7 @@ class EmbeddedServer:
         self.alias = alias
         self.threads = threads or max(1, os.cpu_count() or 1)
         self.proc: subprocess.Popen[bytes] | None = None
+        self._stderr: IO[bytes] | None = None
 
     @property
     def base_url(self) -> str:
@@ -71,25 +74,46 @@ class EmbeddedServer:
         ]  # fmt: skip
 
     def start(self, *, wait: float = 120.0) -> EmbeddedServer:
+        if self.proc is not None and self.proc.poll() is None:
+            return self  # already running: a second start must not orphan the first process
         cmd = self.command()
         log.info("starting embedded model server on 127.0.0.1:%d", self.port)
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # stderr to a file, not a pipe: nobody reads a pipe while the server runs, and a full one blocks it
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self._stderr)
+        try:
+            self._wait_until_ready(self.proc, wait)
+        except BaseException:  # crash, deadline, Ctrl-C or SIGTERM while starting: never leave it running
+            self.stop()
+            raise
+        return self
+
+    def _wait_until_ready(self, proc: subprocess.Popen[bytes], wait: float) -> None:
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                err = (self.proc.stderr.read() if self.proc.stderr else b"").decode(errors="replace")[-800:]
-                raise ModelUnavailable(f"embedded model server exited at start ({self.proc.returncode}): {err}")
+            if proc.poll() is not None:
+                code, tail = proc.returncode, self._tail()
+                raise ModelUnavailable(f"embedded model server exited at start ({code}): {tail}")
             try:
                 with urllib.request.urlopen(f"{self.base_url}/models", timeout=1) as resp:
                     if resp.status == 200:
-                        return self
+                        return
             except OSError:
                 time.sleep(0.2)
-        self.stop()
         raise ModelUnavailable(f"embedded model server did not answer within {wait:.0f}s")
+
+    def _tail(self, size: int = 800) -> str:
+        if self._stderr is None:
+            return ""
+        self._stderr.seek(0, os.SEEK_END)
+        self._stderr.seek(max(0, self._stderr.tell() - size))
+        return self._stderr.read().decode(errors="replace")
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
+        stderr, self._stderr = self._stderr, None
+        if stderr is not None:
+            stderr.close()
         if proc is None or proc.poll() is not None:
             return
         proc.terminate()
