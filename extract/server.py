@@ -131,17 +131,25 @@ class EmbeddedServer:
 
 
 _shared: EmbeddedServer | None = None
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entered when SIGTERM's handler runs while the main thread is starting the server
+_hooked = False
 
 
 def embedded_base_url() -> str:
     """Start (once per process) the shared embedded server and return its base URL."""
-    global _shared
+    global _shared, _hooked
     with _lock:
         if _shared is None or _shared.proc is None or _shared.proc.poll() is not None:
-            _shared = EmbeddedServer().start()
-            atexit.register(shutdown_embedded)
-            _install_sigterm()
+            if not _hooked:  # before starting: a SIGTERM during the start must stop it too
+                atexit.register(shutdown_embedded)
+                _install_sigterm()
+                _hooked = True
+            _shared = EmbeddedServer()
+            try:
+                _shared.start()
+            except BaseException:
+                _shared = None
+                raise
         return _shared.base_url
 
 
