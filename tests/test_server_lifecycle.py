@@ -1,0 +1,209 @@
+"""The embedded server is never left running: at exit, on error, on SIGTERM and on Ctrl-C, also mid-start.
+
+A stand-in replaces llama.cpp (`EmbeddedServer.command`): a tiny HTTP server script that writes its pid to a
+file, can flood stderr, start slowly or crash. Signals go to a child Python process that owns the server.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from extract import server
+from extract.errors import ModelUnavailable
+from extract.server import EmbeddedServer
+
+pytestmark = [
+    pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1"]),
+    pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"),
+]
+
+STUB = textwrap.dedent(
+    """
+    import os, sys, time
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+    port, pidfile, delay, flood, crash = sys.argv[1:6]
+    open(pidfile, "w").write(str(os.getpid()))
+    sys.stderr.write("x" * int(flood)); sys.stderr.flush()
+    if crash == "1":
+        sys.stderr.write("boom: model file is damaged\\n"); sys.exit(3)
+    time.sleep(float(delay))
+
+    class Models(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b'{"object": "list", "data": []}'
+            self.send_response(200); self.send_header("content-length", str(len(body))); self.end_headers()
+            self.wfile.write(body)
+        def log_message(self, *args):
+            sys.stderr.write("request\\n")
+
+    HTTPServer(("127.0.0.1", int(port)), Models).serve_forever()
+    """
+)
+
+OWNER = textwrap.dedent(
+    """
+    import sys, time, types
+    # import extract.server without extract/__init__ (which loads the OpenAI SDK): a 3 s saving per test
+    package = types.ModuleType("extract")
+    package.__path__ = [sys.argv[5]]
+    sys.modules["extract"] = package
+    from extract import server
+    stub, pidfile, delay, mode = sys.argv[1:5]
+    server.EmbeddedServer.command = (
+        lambda self: [sys.executable, stub, str(self.port), pidfile, delay, "0", "0"])
+    print("starting", flush=True)
+    url = server.embedded_base_url()
+    print("ready", url, flush=True)
+    if mode == "error":
+        raise RuntimeError("the extraction failed")
+    if mode == "wait":
+        time.sleep(30)
+    """
+)
+
+
+PACKAGE = str(Path(server.__file__).parent)
+
+
+@pytest.fixture
+def stub(tmp_path: Path) -> Path:
+    path = tmp_path / "stub_server.py"
+    path.write_text(STUB)
+    return path
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "\nState:\tZ" in status.read_text())  # a zombie has exited
+
+
+def gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not alive(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def read_pid(pidfile: Path, seconds: float = 20.0) -> int:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if pidfile.exists() and pidfile.read_text():
+            return int(pidfile.read_text())
+        time.sleep(0.05)
+    raise AssertionError("the stand-in server never started")
+
+
+def run_owner(
+    stub: Path, tmp_path: Path, *, mode: str, delay: float = 0.0
+) -> tuple[subprocess.Popen[str], int]:
+    pidfile = tmp_path / "server.pid"
+    owner = subprocess.Popen(
+        [sys.executable, "-c", OWNER, str(stub), str(pidfile), str(delay), mode, PACKAGE],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    return owner, read_pid(pidfile)
+
+
+def kill_leftover(pid: int) -> None:
+    if alive(pid):
+        os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("mode", ["exit", "error"])
+def test_server_stops_when_the_process_exits(stub: Path, tmp_path: Path, mode: str) -> None:
+    owner, pid = run_owner(stub, tmp_path, mode=mode)
+    try:
+        owner.wait(timeout=30)
+        assert gone_within(pid, 5), "embedded server outlived its process"
+    finally:
+        kill_leftover(pid)
+    assert (owner.returncode == 0) == (mode == "exit")
+
+
+@pytest.mark.parametrize(
+    ("sig", "delay"),
+    [(signal.SIGTERM, 0.0), (signal.SIGINT, 0.0), (signal.SIGTERM, 30.0), (signal.SIGINT, 30.0)],
+    ids=["sigterm", "ctrl-c", "sigterm-while-starting", "ctrl-c-while-starting"],
+)
+def test_server_stops_on_signals(stub: Path, tmp_path: Path, sig: signal.Signals, delay: float) -> None:
+    owner, pid = run_owner(stub, tmp_path, mode="wait", delay=delay)
+    try:
+        assert owner.stdout is not None
+        if delay == 0.0:
+            assert owner.stdout.readline().strip() == "starting"
+            assert owner.stdout.readline().startswith("ready")
+        else:
+            time.sleep(0.3)  # inside start(): the stand-in is running but not answering yet
+        owner.send_signal(sig)
+        owner.wait(timeout=30)
+        assert gone_within(pid, 5), f"embedded server outlived {sig.name}"
+    finally:
+        kill_leftover(pid)
+        if owner.poll() is None:
+            owner.kill()
+    assert owner.returncode != 0
+
+
+def test_noisy_server_does_not_block_on_a_full_stderr_pipe(stub: Path, tmp_path: Path) -> None:
+    """llama.cpp logs to stderr; an unread pipe fills at 64 KB and freezes the server."""
+    pidfile = tmp_path / "noisy.pid"
+    with stand_in(stub, pidfile, flood="300000"):
+        pid = read_pid(pidfile)
+        assert alive(pid)
+    assert gone_within(pid, 5)
+
+
+def test_crash_at_start_reports_the_servers_last_words(stub: Path, tmp_path: Path) -> None:
+    embedded = stand_in(stub, tmp_path / "p", crash="1")
+    with pytest.raises(ModelUnavailable, match="boom: model file is damaged"):
+        embedded.start(wait=10)
+    assert embedded.proc is None
+
+
+def test_server_that_never_answers_is_stopped_at_the_deadline(stub: Path, tmp_path: Path) -> None:
+    with pytest.raises(ModelUnavailable, match="did not answer within"):
+        stand_in(stub, tmp_path / "p", delay="30").start(wait=1.0)
+    pid = read_pid(tmp_path / "p")
+    try:
+        assert gone_within(pid, 5)
+    finally:
+        kill_leftover(pid)
+
+
+def stand_in(
+    stub: Path, pidfile: Path, *, delay: str = "0", flood: str = "0", crash: str = "0"
+) -> EmbeddedServer:
+    embedded = EmbeddedServer()
+    embedded.command = lambda: [  # type: ignore[method-assign]
+        sys.executable, str(stub), str(embedded.port), str(pidfile), delay, flood, crash,
+    ]  # fmt: skip
+    return embedded
+
+
+def test_error_inside_the_with_block_stops_the_server(stub: Path, tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError), stand_in(stub, tmp_path / "p"):
+        pid = read_pid(tmp_path / "p")
+        raise RuntimeError("extraction failed")
+    assert gone_within(pid, 5)
+
+
+def test_starting_twice_keeps_one_process(stub: Path, tmp_path: Path) -> None:
+    embedded = stand_in(stub, tmp_path / "p")
+    with embedded.start(wait=10):  # `with` starts again: the running process is kept, not orphaned
+        first = read_pid(tmp_path / "p")
+        assert embedded.proc is not None and embedded.proc.pid == first
+    assert gone_within(first, 5)
