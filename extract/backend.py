@@ -20,10 +20,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-
 import instructor
-from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 import openai
+from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
@@ -180,10 +179,10 @@ class OpenAIBackend:
             base_url=self.base_url, api_key=self.settings.api_key, timeout=self.settings.timeout, max_retries=0
         )
         raw_create = self.client.chat.completions.create
-        self.client.chat.completions.create = self._wrap(raw_create)  # type: ignore[method-assign]
+        self.client.chat.completions.create = self._wrap(raw_create)  # type: ignore[method-assign,assignment]
         self.instructor = instructor.from_openai(self.client, mode=_MODES[self.mode])
 
-    def _for_this_loop(self) -> Any:
+    def _for_this_loop(self) -> instructor.AsyncInstructor:
         """The client's pooled connections belong to one event loop; each `asyncio.run` (every blocking
         `extract_article` call) gets a fresh client instead of failing on the last loop's dead connections."""
         loop = asyncio.get_running_loop()
