@@ -267,7 +267,7 @@ class OpenAIBackend:
         except InstructorRetryException as exc:
             cause = exc.__cause__
             if isinstance(cause, ModelUnavailable | ModelRequestFailed | ModelTransportError):
-                raise cause from None
+                raise cause  # keeps its own __cause__ (the SDK error) for debugging
             usage.validation_retries += max(0, usage.calls - calls_before - 1)
             raise ModelOutputInvalid(
                 f"model output failed validation {exc.n_attempts} time(s); last error: {str(cause or exc)[:300]}",

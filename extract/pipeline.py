@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -30,6 +31,8 @@ __all__ = ["Article", "Proposal", "run_strategy"]
 
 log = logging.getLogger("parley")
 MIN_DIRECT_WORDS = 4
+# a quote introduced like this names a thing, nobody is speaking: "has been called “…”", "the so-called “…”"
+_SCARE = re.compile(r"\b(called|dubbed|described as|termed|labell?ed|so-called|the word|known as)\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -139,7 +142,7 @@ class _EvidenceFirst:
         used_sentences: set[int] = set()
         quotes = a.quotes
         for i, q in enumerate(quotes):
-            if q.words < MIN_DIRECT_WORDS:
+            if q.words < MIN_DIRECT_WORDS or _SCARE.search(a.text, max(0, q.start - 40), q.start - 1):
                 continue
             att = rules.attribute_quote(a.text, a.cast, q.start - 1, q.end + 1)
             if att is None and i > 0 and quotes[i - 1].words >= MIN_DIRECT_WORDS:

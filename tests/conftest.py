@@ -1,7 +1,7 @@
 """Test setup: a clean environment, an offline network, and cassettes matched on the request body.
 
 Cassettes under tests/cassettes/ are recorded from the real embedded llama.cpp server
-(`PARLEY_RECORD=1 pytest tests/test_cassettes.py --record-mode=all --block-network=false`, see README).
+(`PARLEY_RECORD=1 pytest tests/test_cassettes.py --record-mode=all`, see README).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-RERECORD = "PARLEY_RECORD=1 python -m pytest tests/test_cassettes.py --record-mode=rewrite -p no:randomly"
+RERECORD = "PARLEY_RECORD=1 python -m pytest tests/test_cassettes.py --record-mode=rewrite"
 
 
 @pytest.fixture(autouse=True)
@@ -71,3 +71,10 @@ def vcr_config() -> dict[str, Any]:
         "decode_compressed_response": True,
         "allow_playback_repeats": False,
     }
+
+
+def pytest_configure(config: Any) -> None:
+    """Network off and cassettes read-only, always, unless re-recording (PARLEY_RECORD=1)."""
+    if os.environ.get("PARLEY_RECORD") != "1":
+        config.option.block_network = True
+        config.option.record_mode = "none"
