@@ -30,8 +30,14 @@ __all__ = ["SYNTHETIC_DIR", "Dataset", "load_dataset", "redate", "run_dataset", 
 SYNTHETIC_DIR = Path(__file__).with_name("synthetic")
 GOLD = SYNTHETIC_DIR / "crossdoc.json"
 # a seed item's code family follows from its kind and status (CAMEO manual 1.1b3; extract/codes.py)
-_FAMILY = {"held": "04", "planned": "036", "proposed": ("026", "106"), "declined": "125", "statements": "01",
-           "demands": "10"}  # fmt: skip
+_FAMILY = {
+    "held": "04",
+    "planned": "036",
+    "proposed": ("026", "106"),
+    "declined": "125",
+    "statements": "01",
+    "demands": "10",
+}
 
 
 @dataclass
@@ -85,14 +91,16 @@ def _code_ok(ds: Dataset, article: str, kind: str, j: int, exp: Any, pred: Any) 
         gold = ds.codes.get(article, {}).get(kind, [])
         return pred.codes.cameo == gold[j] if j < len(gold) else None
     family = _FAMILY[exp.status] if kind == "meetings" else _FAMILY[kind]
-    return pred.codes.cameo.startswith(family if isinstance(family, str) else tuple(family))
+    return bool(pred.codes.cameo.startswith(family if isinstance(family, str) else tuple(family)))
 
 
 def _gold_event(ds: Dataset, article: str, text: str, kind: str, pred: Any) -> str | None:
     """The expected item this predicted item reports (best evidence overlap), as its gold event key."""
     exps = getattr(ds.articles[article][1], kind)
     spans = [(e.start, e.end) for e in pred.evidence]
-    best = max(range(len(exps)), key=lambda j: evidence_overlap(spans, _spans(text, exps[j].evidence)), default=None)
+    best = max(
+        range(len(exps)), key=lambda j: evidence_overlap(spans, _spans(text, exps[j].evidence)), default=None
+    )
     if best is None or evidence_overlap(spans, _spans(text, exps[best].evidence)) <= 0:
         return None
     ref = f"{article}#{kind}/{best}"
@@ -114,9 +122,9 @@ def redate(result: ArticleExtraction, published: str | None) -> ArticleExtractio
     return result.model_copy(update={"meetings": meetings})
 
 
-def score_dataset(ds: Dataset, outputs: dict[str, ArticleExtraction], *, redate_meetings: bool = False) -> dict[
-    str, Any
-]:
+def score_dataset(
+    ds: Dataset, outputs: dict[str, ArticleExtraction], *, redate_meetings: bool = False
+) -> dict[str, Any]:
     """Canonical-name accuracy (raw and resolved), date and code accuracy on matched items, and pairwise
     precision/recall of cross-article event links."""
     pairs_in = [(a, outputs[a]) for a in ds.articles if a in outputs]
@@ -132,9 +140,11 @@ def score_dataset(ds: Dataset, outputs: dict[str, ArticleExtraction], *, redate_
             for i, j, _ in match_items(kind, text, preds, exps):
                 if exps[j].optional:
                     continue
-                for (pa, ea), (ra, _) in zip(_actor_pairs(kind, preds[i], exps[j]),
-                                             _actor_pairs(kind, getattr(resolved[article], kind)[i], exps[j]),
-                                             strict=False):  # fmt: skip
+                for (pa, ea), (ra, _) in zip(
+                    _actor_pairs(kind, preds[i], exps[j]),
+                    _actor_pairs(kind, getattr(resolved[article], kind)[i], exps[j]),
+                    strict=False,
+                ):
                     counts["canonical_raw"][0] += _canon_ok(pa, ea)
                     counts["canonical"][0] += _canon_ok(ra, ea)
                     counts["canonical_raw"][1] += 1
@@ -151,8 +161,12 @@ def score_dataset(ds: Dataset, outputs: dict[str, ArticleExtraction], *, redate_
     for ev in events:
         for s in ev.sources:
             member[(s.article, s.kind + "s", s.index)] = ev.id
-    items = [(a, k, i, _gold_event(ds, a, ds.articles[a][0], k, it)) for a, r in pairs_in for k in TYPES
-             for i, it in enumerate(getattr(r, k))]  # fmt: skip
+    items = [
+        (a, k, i, _gold_event(ds, a, ds.articles[a][0], k, it))
+        for a, r in pairs_in
+        for k in TYPES
+        for i, it in enumerate(getattr(r, k))
+    ]
     tp = fp = fn = 0
     false_links: list[str] = []
     for n, (a1, k1, i1, g1) in enumerate(items):
@@ -167,13 +181,22 @@ def score_dataset(ds: Dataset, outputs: dict[str, ArticleExtraction], *, redate_
             if same_pred and not same_gold:
                 false_links.append(f"{a1}#{k1}[{i1}] ~ {a2}#{k2}[{i2}]")
     return {
-        "dataset": ds.name, "articles": len(pairs_in),
-        **{f"{k}_accuracy": _ratio(*v) for k, v in counts.items()}, "counts": counts,
-        "crossdoc": {"tp": tp, "fp": fp, "fn": fn, "precision": _ratio(tp, tp + fp), "recall": _ratio(tp, tp + fn)},
-        "false_links": false_links, "events": len(events),
+        "dataset": ds.name,
+        "articles": len(pairs_in),
+        **{f"{k}_accuracy": _ratio(*v) for k, v in counts.items()},
+        "counts": counts,
+        "crossdoc": {
+            "tp": tp,
+            "fp": fp,
+            "fn": fn,
+            "precision": _ratio(tp, tp + fp),
+            "recall": _ratio(tp, tp + fn),
+        },
+        "false_links": false_links,
+        "events": len(events),
         "multi_article_events": sum(1 for e in events if len(e.articles) > 1),
         "ambiguities": [a.model_dump() for a in res.ambiguities],
-    }  # fmt: skip
+    }
 
 
 def _load_outputs(folder: Path, ds: Dataset) -> dict[str, ArticleExtraction]:
@@ -187,7 +210,9 @@ def _load_outputs(folder: Path, ds: Dataset) -> dict[str, ArticleExtraction]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m evals.crossdoc", description=__doc__)
-    ap.add_argument("--outputs", type=Path, help="folder of <article>.json (e.g. parley run --out); default: run")
+    ap.add_argument(
+        "--outputs", type=Path, help="folder of <article>.json (e.g. parley run --out); default: run"
+    )
     ap.add_argument("--strategy", default="rules-only")
     ap.add_argument("--json", action="store_true", help="print the scores as JSON")
     ap.add_argument("--redate", action="store_true", help="re-resolve meeting dates with extract/dates.py")
@@ -195,19 +220,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = []
     for name in ("seeds", "synthetic"):
         ds = load_dataset(name)
-        outputs = _load_outputs(args.outputs, ds) if args.outputs else asyncio.run(run_dataset(ds, strategy=args.strategy))
+        outputs = (
+            _load_outputs(args.outputs, ds)
+            if args.outputs
+            else asyncio.run(run_dataset(ds, strategy=args.strategy))
+        )
         results.append(score_dataset(ds, outputs, redate_meetings=args.redate))
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
-    print("| dataset | canonical (raw → resolved) | date | codes | cross-article P / R (tp/fp/fn) | false links |")
+    print(
+        "| dataset | canonical (raw → resolved) | date | codes | cross-article P / R (tp/fp/fn) "
+        "| false links |"
+    )
     print("|---|---|---|---|---|---|")
     for r in results:
         c = r["crossdoc"]
-        print(f"| {r['dataset']} | {r['canonical_raw_accuracy']:.3f} → {r['canonical_accuracy']:.3f} "
-              f"({r['counts']['canonical'][1]}) | {r['date_accuracy']:.3f} ({r['counts']['date'][1]}) | "
-              f"{r['codes_accuracy']:.3f} ({r['counts']['codes'][1]}) | {c['precision']:.2f} / {c['recall']:.2f} "
-              f"({c['tp']}/{c['fp']}/{c['fn']}) | {'; '.join(r['false_links']) or '–'} |")  # fmt: skip
+        print(
+            f"| {r['dataset']} | {r['canonical_raw_accuracy']:.3f} → {r['canonical_accuracy']:.3f} "
+            f"({r['counts']['canonical'][1]}) | {r['date_accuracy']:.3f} ({r['counts']['date'][1]}) | "
+            f"{r['codes_accuracy']:.3f} ({r['counts']['codes'][1]}) | "
+            f"{c['precision']:.2f} / {c['recall']:.2f} "
+            f"({c['tp']}/{c['fp']}/{c['fn']}) | {'; '.join(r['false_links']) or '–'} |"
+        )
     return 0
 
 

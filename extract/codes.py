@@ -12,7 +12,15 @@ from dataclasses import dataclass
 
 from schemas import ArticleExtraction, Demand, EventCode, Meeting, Statement
 
-__all__ = ["CODE_TABLE", "CodeRow", "code_demand", "code_extraction", "code_meeting", "code_statement", "row_for"]
+__all__ = [
+    "CODE_TABLE",
+    "CodeRow",
+    "code_demand",
+    "code_extraction",
+    "code_meeting",
+    "code_statement",
+    "row_for",
+]
 
 
 @dataclass(frozen=True)
@@ -30,37 +38,97 @@ class CodeRow:
 # DEMAND in older PLOVER files). Within one kind/status, rows are tried top to bottom; the first whose cue
 # matches wins; the row without a cue is the default.
 CODE_TABLE: tuple[CodeRow, ...] = (
-    CodeRow("meeting:held:phone", "041", "Discuss by telephone", "CONSULT", "phone",
-            r"\b(?:(?:tele)?phon\w*|video ?(?:call|link|conference)|conference call|calls? (?:with|between)|"
-            r"spoke by)\b"),
+    CodeRow(
+        "meeting:held:phone",
+        "041",
+        "Discuss by telephone",
+        "CONSULT",
+        "phone",
+        r"\b(?:(?:tele)?phon\w*|video ?(?:call|link|conference)|conference call|calls? (?:with|between)|"
+        r"spoke by)\b",
+    ),
     CodeRow("meeting:held:negotiate", "046", "Engage in negotiation", "CONSULT", None, r"\bnegotiat\w*"),
-    CodeRow("meeting:held:visit", "042", "Make a visit", "CONSULT", "visit", r"\b(?:visit\w*|trip|travel\w*)\b"),
+    CodeRow(
+        "meeting:held:visit", "042", "Make a visit", "CONSULT", "visit", r"\b(?:visit\w*|trip|travel\w*)\b"
+    ),
     CodeRow("meeting:held", "040", "Consult, not specified below", "CONSULT", None, None),
     CodeRow("meeting:planned", "036", "Express intent to meet or negotiate", "AGREE", None, None),
-    CodeRow("meeting:proposed:demand", "106", "Demand meeting, negotiation", "REQUEST", "meet",
-            r"\b(?:demand\w*|insist\w*|must)\b"),
+    CodeRow(
+        "meeting:proposed:demand",
+        "106",
+        "Demand meeting, negotiation",
+        "REQUEST",
+        "meet",
+        r"\b(?:demand\w*|insist\w*|must)\b",
+    ),
     CodeRow("meeting:proposed", "026", "Appeal to others to meet or negotiate", "REQUEST", "meet", None),
-    CodeRow("meeting:declined", "125", "Reject proposal to meet, discuss, or negotiate", "REJECT", "meet", None),
+    CodeRow(
+        "meeting:declined", "125", "Reject proposal to meet, discuss, or negotiate", "REJECT", "meet", None
+    ),
     CodeRow("statement", "010", "Make statement, not specified below", None, None, None),
-    CodeRow("demand:meet", "106", "Demand meeting, negotiation", "REQUEST", "meet",
-            r"\b(?:meet\w*|talks|negotiat\w*|dialogue|summit|communication|channel)\b"),
+    CodeRow(
+        "demand:meet",
+        "106",
+        "Demand meeting, negotiation",
+        "REQUEST",
+        "meet",
+        r"\b(?:meet\w*|talks|negotiat\w*|dialogue|summit|communication|channel)\b",
+    ),
     CodeRow("demand:mediation", "108", "Demand mediation", "REQUEST", None, r"\bmediat\w*"),
-    CodeRow("demand:settle", "107", "Demand settling of dispute", "REQUEST", None,
-            r"\b(?:peace (?:deal|agreement|settlement)|settle\w*|agreement (?:that )?end\w*|end(?:ing)? the war)\b"),
-    CodeRow("demand:yield", "105", "Demand that target yields", "REQUEST", "yield",
-            r"\b(?:ease|lift\w*|sanctions|release\w*|withdraw\w*|ceasefire|cease-fire|de-?escalat\w*|stop\w*|"
-            r"halt\w*|recogni[sz]\w*|surrender\w*|give up|concession\w*|cede\w*)\b"),
-    CodeRow("demand:aid", "103", "Demand material aid", "REQUEST", "assist",
-            r"\b(?:aid|weapons|arms|military assistance|humanitarian|funding|money|loans?|air defen[cs]e|missiles?|"
-            r"tanks|ammunition)\b"),
-    CodeRow("demand:reform", "104", "Demand political reform", "REQUEST", "change",
-            r"\b(?:reform\w*|elections?|democra\w*|human rights|rule of law)\b"),
-    CodeRow("demand:material", "101", "Demand material cooperation", "REQUEST", "assist",
-            r"\b(?:economic|trade|military) cooperation\b"),
-    CodeRow("demand:diplomatic", "102", "Demand diplomatic cooperation (such as policy support)", "REQUEST",
-            None, r"\b(?:support|respect\w*|cooperat\w*|guarantee\w*|take .{0,30}into account|interests)\b"),
+    CodeRow(
+        "demand:settle",
+        "107",
+        "Demand settling of dispute",
+        "REQUEST",
+        None,
+        r"\b(?:peace (?:deal|agreement|settlement)|settle\w*|agreement (?:that )?end\w*|"
+        r"end(?:ing)? the war)\b",
+    ),
+    CodeRow(
+        "demand:yield",
+        "105",
+        "Demand that target yields",
+        "REQUEST",
+        "yield",
+        r"\b(?:ease|lift\w*|sanctions|release\w*|withdraw\w*|ceasefire|cease-fire|de-?escalat\w*|stop\w*|"
+        r"halt\w*|recogni[sz]\w*|surrender\w*|give up|concession\w*|cede\w*)\b",
+    ),
+    CodeRow(
+        "demand:aid",
+        "103",
+        "Demand material aid",
+        "REQUEST",
+        "assist",
+        r"\b(?:aid|weapons|arms|military assistance|humanitarian|funding|money|loans?|"
+        r"air defen[cs]e|missiles?|"
+        r"tanks|ammunition)\b",
+    ),
+    CodeRow(
+        "demand:reform",
+        "104",
+        "Demand political reform",
+        "REQUEST",
+        "change",
+        r"\b(?:reform\w*|elections?|democra\w*|human rights|rule of law)\b",
+    ),
+    CodeRow(
+        "demand:material",
+        "101",
+        "Demand material cooperation",
+        "REQUEST",
+        "assist",
+        r"\b(?:economic|trade|military) cooperation\b",
+    ),
+    CodeRow(
+        "demand:diplomatic",
+        "102",
+        "Demand diplomatic cooperation (such as policy support)",
+        "REQUEST",
+        None,
+        r"\b(?:support|respect\w*|cooperat\w*|guarantee\w*|take .{0,30}into account|interests)\b",
+    ),
     CodeRow("demand", "100", "Make a demand, not specified below", "REQUEST", None, None),
-)  # fmt: skip
+)
 
 _COMPILED = {row.key: re.compile(row.cue, re.IGNORECASE) for row in CODE_TABLE if row.cue}
 

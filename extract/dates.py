@@ -23,25 +23,30 @@ _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name
 _MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name} | {"sept": 9}
 _DAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
 
-_MONTH = r"(?P<month>January|February|March|April|May|June|July|August|September|October|November|December|" \
-         r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"  # fmt: skip
+_MONTH = (
+    r"(?P<month>January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+)
 _PREP = r"(?:(?P<{}>in|on|since|from|until|till|by|before|after|during|early|late|mid|earlier|later)[\s-]+)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 _PATTERN = re.compile(
-    "|".join([
-        # April 5, 2023 / April 5 / April 2023 / in April / since February 15
-        rf"\b{_PREP.format('prep')}(?:(?P<md_mod>this|last|next)\s+)?{_MONTH}(?:\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b)?"
-        rf"(?:,?\s+{_YEAR})?\b",
-        # 5 April 2023 / on 15 February
-        rf"\b{_PREP.format('prep2')}(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month2>January|February|March|April|May|June|"
-        rf"July|August|September|October|November|December)(?:,?\s+(?P<year2>(?:19|20)\d\d))?\b",
-        # (last|next|this|on) Thursday
-        r"\b(?:(?P<wd_prep>on|since|by|until|from)\s+)?(?:(?P<wd_mod>last|next|this|this coming|this past)\s+)?"
-        r"(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
-        r"\b(?P<rel>yesterday|today|tomorrow|tonight)\b",
-        r"\b(?P<unit_mod>last|next|this|earlier this|later this|past)\s+(?P<unit>week|month|year)\b",
-        rf"\b(?:(?:in|since|by|until|during)\s+)?(?P<year_only>(?:19|20)\d\d)\b",
-    ]),  # fmt: skip
+    "|".join(
+        [
+            # April 5, 2023 / April 5 / April 2023 / in April / since February 15
+            rf"\b{_PREP.format('prep')}(?:(?P<md_mod>this|last|next)\s+)?{_MONTH}(?:\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b)?"
+            rf"(?:,?\s+{_YEAR})?\b",
+            # 5 April 2023 / on 15 February
+            rf"\b{_PREP.format('prep2')}(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month2>January|February|March|April|May|June|"
+            rf"July|August|September|October|November|December)(?:,?\s+(?P<year2>(?:19|20)\d\d))?\b",
+            # (last|next|this|on) Thursday
+            r"\b(?:(?P<wd_prep>on|since|by|until|from)\s+)?"
+            r"(?:(?P<wd_mod>last|next|this|this coming|this past)\s+)?"
+            r"(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
+            r"\b(?P<rel>yesterday|today|tomorrow|tonight)\b",
+            r"\b(?P<unit_mod>last|next|this|earlier this|later this|past)\s+(?P<unit>week|month|year)\b",
+            r"\b(?:(?:in|since|by|until|during)\s+)?(?P<year_only>(?:19|20)\d\d)\b",
+        ]
+    ),
     re.IGNORECASE,
 )
 _FUTURE = re.compile(
@@ -80,14 +85,15 @@ def _valid_day(year: int, month: int, day: int) -> date | None:
 
 
 def _month_year(month: int, published: date, future: bool) -> int:
-    """The year of a bare month: the latest such month not after publication (past reading), or the next one."""
+    """The year of a bare month: the latest such month up to publication (past), or the next one (future)."""
     if future:
         return published.year if month >= published.month else published.year + 1
     return published.year if month <= published.month else published.year - 1
 
 
-def _resolve(m: re.Match[str], published: date | None, future: bool) -> tuple[str | None, date | None, date | None,
-                                                                              Precision | None]:
+def _resolve(
+    m: re.Match[str], published: date | None, future: bool
+) -> tuple[str | None, date | None, date | None, Precision | None]:
     g = m.groupdict()
     month_word = g["month"] or g["month2"]
     if month_word:
@@ -145,14 +151,19 @@ def _resolve(m: re.Match[str], published: date | None, future: bool) -> tuple[st
     return None, None, None, None
 
 
-def _relative_unit(mod: str, unit: str, published: date) -> tuple[str | None, date | None, date | None,
-                                                                  Precision | None]:
+def _relative_unit(
+    mod: str, unit: str, published: date
+) -> tuple[str | None, date | None, date | None, Precision | None]:
     step = {"last": -1, "past": -1, "next": 1}.get(mod, 0)
     if unit == "week":
         monday = published - timedelta(days=published.weekday()) + timedelta(weeks=step)
         sunday = monday + timedelta(days=6)
         # a week has no ISO form in the contract; name its month only when the whole week lies in one
-        iso = f"{monday.year:04d}-{monday.month:02d}" if (monday.year, monday.month) == (sunday.year, sunday.month) else None
+        iso = (
+            f"{monday.year:04d}-{monday.month:02d}"
+            if (monday.year, monday.month) == (sunday.year, sunday.month)
+            else None
+        )
         return iso, monday, sunday, "week"
     if unit == "month":
         index = published.year * 12 + published.month - 1 + step
@@ -169,7 +180,9 @@ def find_dates(text: str, *, published: date | None) -> list[ResolvedDate]:
     out = []
     for m in _PATTERN.finditer(text):
         word = m.group("month") or ""
-        if word.lower() == "may" and not (m.group("prep") or m.group("day") or m.group("year") or m.group("md_mod")):
+        if word.lower() == "may" and not (
+            m.group("prep") or m.group("day") or m.group("year") or m.group("md_mod")
+        ):
             continue  # the modal verb "may"
         if word and word[0].islower():
             continue  # "mar", "jan" as ordinary words; month names are capitalised in news text

@@ -1,4 +1,4 @@
-"""Cross-article events: the same real meeting, statement or demand reported by several articles, as one record.
+"""Cross-article events: one record for the same meeting, statement or demand reported by several articles.
 
 Per-article items are left intact; an `Event` points back to each of them (`sources`) with their evidence.
 """
@@ -23,10 +23,22 @@ from .resolve import ActorResolution, resolve_actors
 __all__ = ["Event", "Source", "merge_events"]
 
 Kind = Literal["meeting", "statement", "demand"]
-# later stages of one meeting's life; a meeting reported planned in one article and held in another is one event
+# stages of one meeting's life: reported planned in one article and held in another, it is one event
 _STAGE = {"proposed": 0, "planned": 1, "declined": 2, "held": 3}
-_ANAPHOR = ("the meeting", "that meeting", "this meeting", "the talks", "these talks", "the discussions",
-            "these discussions", "the conversation", "the lunch", "the dinner", "the call", "the visit")  # fmt: skip
+_ANAPHOR = (
+    "the meeting",
+    "that meeting",
+    "this meeting",
+    "the talks",
+    "these talks",
+    "the discussions",
+    "these discussions",
+    "the conversation",
+    "the lunch",
+    "the dinner",
+    "the call",
+    "the visit",
+)
 
 
 class Source(BaseModel):
@@ -80,7 +92,20 @@ class _Group:
 
 def _month_word(text: str | None) -> str | None:
     words = (text or "").lower().split()
-    months = ("january february march april may june july august september october november december").split()
+    months = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
     return next((w for w in words if w in months), None)
 
 
@@ -121,14 +146,22 @@ def _same_meeting(a: _Item, b: _Item) -> bool:
 def _same_statement(a: _Item, b: _Item) -> bool:
     sa, sb = a.item, b.item
     assert isinstance(sa, Statement) and isinstance(sb, Statement)
-    return a.actors[:1] == b.actors[:1] and bool(sa.quote and sb.quote) and len((sa.quote or "").split()) >= 4 \
-        and fuzz.token_set_ratio(sa.quote or "", sb.quote or "") >= 90  # fmt: skip
+    return (
+        a.actors[:1] == b.actors[:1]
+        and bool(sa.quote and sb.quote)
+        and len((sa.quote or "").split()) >= 4
+        and fuzz.token_set_ratio(sa.quote or "", sb.quote or "") >= 90
+    )
 
 
 def _same_demand(a: _Item, b: _Item) -> bool:
     da, db = a.item, b.item
     assert isinstance(da, Demand) and isinstance(db, Demand)
-    return a.actors == b.actors and len(da.demand.split()) >= 3 and fuzz.token_set_ratio(da.demand, db.demand) >= 90
+    return (
+        a.actors == b.actors
+        and len(da.demand.split()) >= 3
+        and fuzz.token_set_ratio(da.demand, db.demand) >= 90
+    )
 
 
 def _anaphoric(m: Meeting) -> bool:
@@ -160,8 +193,11 @@ def merge_events(
     pub = published or {}
     groups: list[_Group] = []
     for kind in ("meeting", "statement", "demand"):
-        items = [_make(article, kind, i, it, res, pub.get(article)) for article, result in extractions
-                 for i, it in enumerate(getattr(result, kind + "s"))]  # type: ignore[arg-type]  # fmt: skip
+        items = [
+            _make(article, kind, i, it, res, pub.get(article))
+            for article, result in extractions
+            for i, it in enumerate(getattr(result, kind + "s"))
+        ]
         same = {"meeting": _same_meeting, "statement": _same_statement, "demand": _same_demand}[kind]
         kind_groups: list[_Group] = []
         for item in items:
@@ -169,9 +205,16 @@ def merge_events(
             if kind == "meeting" and _anaphoric(item.item):  # type: ignore[arg-type]
                 home = _antecedent(kind_groups, item)
             if home is None:
-                home = next((g for g in kind_groups if item.article not in g.articles
-                             and any(same(item, o) for o in g.items)
-                             and all(not _conflicts(item, o) for o in g.items)), None)  # fmt: skip
+                home = next(
+                    (
+                        g
+                        for g in kind_groups
+                        if item.article not in g.articles
+                        and any(same(item, o) for o in g.items)
+                        and all(not _conflicts(item, o) for o in g.items)
+                    ),
+                    None,
+                )
             if home is None:
                 home = _Group()
                 kind_groups.append(home)
@@ -198,11 +241,16 @@ def _conflicts(a: _Item, b: _Item) -> bool:
     if a.kind != "meeting":
         return False
     assert isinstance(a.item, Meeting) and isinstance(b.item, Meeting)
-    return (not _stages_agree(a.item.status, b.item.status) or _dates_agree(a, b) is False
-            or _places_agree(a.item, b.item) is False)  # fmt: skip
+    return (
+        not _stages_agree(a.item.status, b.item.status)
+        or _dates_agree(a, b) is False
+        or _places_agree(a.item, b.item) is False
+    )
 
 
-def _make(article: str, kind: Kind, index: int, item: Any, res: ActorResolution, published: date | None) -> _Item:
+def _make(
+    article: str, kind: Kind, index: int, item: Any, res: ActorResolution, published: date | None
+) -> _Item:
     if isinstance(item, Meeting):
         actors = [res.id_of(article, p) for p in item.participants]
     elif isinstance(item, Statement):
@@ -220,21 +268,43 @@ def _make(article: str, kind: Kind, index: int, item: Any, res: ActorResolution,
 def _event(g: _Group, res: ActorResolution) -> Event:
     first = g.items[0]
     actors = list(dict.fromkeys(a for i in g.items for a in i.actors))
-    sources = [Source(article=i.article, kind=i.kind, index=i.index, status=getattr(i.item, "status", None),
-                      date_text=getattr(i.item, "date_text", None), evidence=i.item.evidence) for i in g.items]  # fmt: skip
+    sources = [
+        Source(
+            article=i.article,
+            kind=i.kind,
+            index=i.index,
+            status=getattr(i.item, "status", None),
+            date_text=getattr(i.item, "date_text", None),
+            evidence=i.item.evidence,
+        )
+        for i in g.items
+    ]
     statuses = [s.status for s in sources if s.status]
     status = max(statuses, key=lambda s: _STAGE[s]) if statuses else None
     decisive = next((i.item for i in g.items if getattr(i.item, "status", None) == status), first.item)
     dates = sorted({i.date for i in g.items if i.date}, key=len, reverse=True)
     it = first.item
-    summary = it.topic if isinstance(it, Meeting) else (it.quote or it.summary) if isinstance(it, Statement) else (
-        it.demand if isinstance(it, Demand) else None)  # fmt: skip
+    summary = (
+        it.topic
+        if isinstance(it, Meeting)
+        else (it.quote or it.summary)
+        if isinstance(it, Statement)
+        else (it.demand if isinstance(it, Demand) else None)
+    )
     ref = f"{first.article}:{first.kind}:{first.index}"
     return Event(
-        id=f"{first.kind}-{hashlib.sha1(ref.encode()).hexdigest()[:10]}", kind=first.kind, participants=actors,
-        status=status, statuses=statuses, date=dates[0] if dates else None,
+        id=f"{first.kind}-{hashlib.sha1(ref.encode()).hexdigest()[:10]}",
+        kind=first.kind,
+        participants=actors,
+        status=status,
+        statuses=statuses,
+        date=dates[0] if dates else None,
         date_text=list(dict.fromkeys(s.date_text for s in sources if s.date_text)),
-        location=next((i.item.location for i in g.items if isinstance(i.item, Meeting) and i.item.location), None),
-        summary=summary, codes=decisive.codes, articles=list(dict.fromkeys(i.article for i in g.items)),
+        location=next(
+            (i.item.location for i in g.items if isinstance(i.item, Meeting) and i.item.location), None
+        ),
+        summary=summary,
+        codes=decisive.codes,
+        articles=list(dict.fromkeys(i.article for i in g.items)),
         sources=sources,
-    )  # fmt: skip
+    )

@@ -25,12 +25,19 @@ console = Console()
 err = Console(stderr=True)
 _ID_KEYS = ("id", "article", "name", "path", "file")
 _NESTED = ("result", "extraction", "output")
-_EMPTY_META = {"model": "-", "base_url_host": "-", "strategy": "-", "mode": "-", "prompt_version": "-",
-               "prompt_hash": "-", "schema_hash": "-"}  # fmt: skip
+_EMPTY_META = {
+    "model": "-",
+    "base_url_host": "-",
+    "strategy": "-",
+    "mode": "-",
+    "prompt_version": "-",
+    "prompt_hash": "-",
+    "schema_hash": "-",
+}
 
 
 def _record(data: Any, fallback_id: str) -> tuple[str, ArticleExtraction] | None:
-    """One output record → (article id, extraction); None for error rows and foreign JSON. Tolerant on purpose."""
+    """One output record → (article id, extraction); None for error rows and foreign JSON (tolerant)."""
     if not isinstance(data, dict):
         return None
     art = next((str(data[k]) for k in _ID_KEYS if isinstance(data.get(k), str | int)), fallback_id)
@@ -40,8 +47,9 @@ def _record(data: Any, fallback_id: str) -> tuple[str, ArticleExtraction] | None
     fields = {k: v for k, v in body.items() if k in ArticleExtraction.model_fields}
     fields.setdefault("meta", _EMPTY_META)
     try:
-        return Path(art).stem if art.endswith((".txt", ".md", ".json", ".html")) else art, \
-            ArticleExtraction.model_validate(fields)  # fmt: skip
+        return Path(art).stem if art.endswith(
+            (".txt", ".md", ".json", ".html")
+        ) else art, ArticleExtraction.model_validate(fields)
     except ValidationError:
         return None
 
@@ -62,7 +70,7 @@ def _from_file(path: Path) -> Iterator[tuple[str, ArticleExtraction] | None]:
 
 
 def read_outputs(paths: list[Path]) -> tuple[list[tuple[str, ArticleExtraction]], int]:
-    """Per-article extractions from `parley run` folders (<article>.json) and batch JSONL files; + skipped count."""
+    """Extractions from `parley run` folders (<article>.json) and batch JSONL files, and a skipped count."""
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
@@ -102,17 +110,34 @@ def _actors_table(res: ActorResolution) -> Table:
     for col in ("id", "canonical", "kind", "role / country", "qid", "written as", "articles"):
         table.add_column(col)
     for a in sorted(res.actors.values(), key=lambda a: (-len(a.articles), a.id)):
-        table.add_row(a.id, a.canonical, a.kind, " / ".join(filter(None, [a.role, a.country])), a.qid or "",
-                      "; ".join(a.names), str(len(a.articles)))  # fmt: skip
+        table.add_row(
+            a.id,
+            a.canonical,
+            a.kind,
+            " / ".join(filter(None, [a.role, a.country])),
+            a.qid or "",
+            "; ".join(a.names),
+            str(len(a.articles)),
+        )
     return table
 
 
 def events_command(
-    paths: Annotated[list[Path], typer.Argument(help="RESULTS.jsonl files or OUTDIR folders of <article>.json")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="RESULTS.jsonl files or OUTDIR folders of <article>.json")
+    ],
     out: Annotated[Path | None, typer.Option(help="Write {events, actors, ambiguities} as JSON here")] = None,
-    gazetteer: Annotated[list[Path] | None, typer.Option(
-        "--gazetteer", envvar="PARLEY_GAZETTEER", help="Extra gazetteer JSON (repeatable); extends the shipped one")] = None,
-    no_builtin: Annotated[bool, typer.Option("--no-builtin-gazetteer", help="Use only --gazetteer files")] = False,
+    gazetteer: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--gazetteer",
+            envvar="PARLEY_GAZETTEER",
+            help="Extra gazetteer JSON (repeatable); extends the shipped one",
+        ),
+    ] = None,
+    no_builtin: Annotated[
+        bool, typer.Option("--no-builtin-gazetteer", help="Use only --gazetteer files")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON instead of tables")] = False,
 ) -> None:
     """Merge the same events reported by several articles, and resolve actors across the batch."""
@@ -138,8 +163,12 @@ def events_command(
     console.print(_events_table(events, res))
     console.print(_actors_table(res))
     for a in res.ambiguities:
-        console.print(f"[yellow]kept apart:[/yellow] {a.article}: {a.name!r} ({', '.join(a.candidates)}): {a.reason}")
+        console.print(
+            f"[yellow]kept apart:[/yellow] {a.article}: {a.name!r} ({', '.join(a.candidates)}): {a.reason}"
+        )
     merged = sum(1 for e in events if len(e.articles) > 1)
-    console.print(f"[bold]{len(extractions)} article(s)[/bold]: {len(events)} events ({merged} reported by several "
-                  f"articles), {len(res.actors)} actors, {len(res.ambiguities)} ambiguities, {skipped} record(s) "
-                  "skipped" + (f"; wrote {out}" if out else ""))  # fmt: skip
+    console.print(
+        f"[bold]{len(extractions)} article(s)[/bold]: {len(events)} events ({merged} reported by several "
+        f"articles), {len(res.actors)} actors, {len(res.ambiguities)} ambiguities, {skipped} record(s) "
+        "skipped" + (f"; wrote {out}" if out else "")
+    )

@@ -21,7 +21,7 @@ from rapidfuzz import fuzz
 
 from .errors import ConfigError
 
-__all__ = ["Entry", "Gazetteer", "GazMatch", "load_gazetteer", "normalize_name"]
+__all__ = ["Entry", "GazMatch", "Gazetteer", "load_gazetteer", "normalize_name"]
 
 How = Literal["alias", "fuzzy", "surname", "role", "ambiguous", "none"]
 
@@ -31,23 +31,58 @@ _TITLES = re.compile(
     r"spokeswoman|spokesperson)\s+)+(?=[a-z])"
 )
 _INSTITUTION = {
-    "ministry", "department", "council", "house", "embassy", "administration", "officials", "authorities",
-    "government", "office", "diplomacy", "federation", "union", "kingdom", "states", "nations", "delegation",
+    "ministry",
+    "department",
+    "council",
+    "house",
+    "embassy",
+    "administration",
+    "officials",
+    "authorities",
+    "government",
+    "office",
+    "diplomacy",
+    "federation",
+    "union",
+    "kingdom",
+    "states",
+    "nations",
+    "delegation",
 }
 _COUNTRY_WORDS = {
-    "russia": "Russia", "russian": "Russia", "moscow": "Russia", "kremlin": "Russia",
-    "us": "United States", "u.s.": "United States", "american": "United States", "america": "United States",
-    "united states": "United States", "washington": "United States", "white house": "United States",
-    "ukraine": "Ukraine", "ukrainian": "Ukraine", "kyiv": "Ukraine", "china": "China", "chinese": "China",
-    "beijing": "China", "eu": "European Union", "european": "European Union", "nato": "NATO",
-}  # fmt: skip
+    "russia": "Russia",
+    "russian": "Russia",
+    "moscow": "Russia",
+    "kremlin": "Russia",
+    "us": "United States",
+    "u.s.": "United States",
+    "american": "United States",
+    "america": "United States",
+    "united states": "United States",
+    "washington": "United States",
+    "white house": "United States",
+    "ukraine": "Ukraine",
+    "ukrainian": "Ukraine",
+    "kyiv": "Ukraine",
+    "china": "China",
+    "chinese": "China",
+    "beijing": "China",
+    "eu": "European Union",
+    "european": "European Union",
+    "nato": "NATO",
+}
 # role words in a phrase -> words that must appear in the entry's role
 _ROLE_WORDS = {  # most specific first
-    "spokes": ("spokes",), "foreign minister": ("foreign minister",),
-    "secretary of state": ("secretary of state",), "prime minister": ("prime minister", "premier"),
-    "ambassador": ("ambassador",), "envoy": ("envoy",), "chancellor": ("chancellor",),
-    "president": ("president",), "diplomat": ("ambassador", "foreign minister", "envoy"),
-}  # fmt: skip
+    "spokes": ("spokes",),
+    "foreign minister": ("foreign minister",),
+    "secretary of state": ("secretary of state",),
+    "prime minister": ("prime minister", "premier"),
+    "ambassador": ("ambassador",),
+    "envoy": ("envoy",),
+    "chancellor": ("chancellor",),
+    "president": ("president",),
+    "diplomat": ("ambassador", "foreign minister", "envoy"),
+}
 
 
 def normalize_name(name: str) -> str:
@@ -104,7 +139,7 @@ class Gazetteer:
         return self.entries[entry_id]
 
     def match(self, name: str, *, present: Iterable[str] = ()) -> GazMatch:
-        """The entry `name` denotes; `present`: entry ids named in the same article (context for fuzzy words)."""
+        """The entry `name` denotes; `present`: entry ids named in the same article (context for fuzzy)."""
         key = normalize_name(name)
         if not key:
             return GazMatch(None, "none")
@@ -116,7 +151,11 @@ class Gazetteer:
             ids = self._surname.get(key, set())
             if ids:
                 return self._one(ids, "surname")
-            near = {i for i in present if self.entries[i].kind == "person" and _close_surname(key, self.entries[i])}
+            near = {
+                i
+                for i in present
+                if self.entries[i].kind == "person" and _close_surname(key, self.entries[i])
+            }
             return self._one(near, "fuzzy") if near else GazMatch(None, "none")
         if not all(w[:1].isalpha() for w in words) or len(words) > 4:
             return GazMatch(None, "none")
@@ -132,10 +171,13 @@ class Gazetteer:
         if wanted is None:
             return GazMatch(None, "none")
         ids = {
-            i for i in present
-            if (e := self.entries[i]).kind == "person" and e.role and any(w in e.role for w in wanted)
+            i
+            for i in present
+            if (e := self.entries[i]).kind == "person"
+            and e.role
+            and any(w in e.role for w in wanted)
             and (country is None or e.country == country)
-        }  # fmt: skip
+        }
         return self._one(ids, "role") if ids else GazMatch(None, "none")
 
     def _one(self, ids: set[str], how: How) -> GazMatch:
@@ -158,7 +200,8 @@ def _close_full(words: list[str], e: Entry) -> bool:
         if len(parts) < 2:
             continue
         if fuzz.ratio(words[-1], parts[-1]) >= 85 and (
-            fuzz.ratio(words[0], parts[0]) >= 70 or (len(words[0].rstrip(".")) == 1 and words[0][0] == parts[0][0])
+            fuzz.ratio(words[0], parts[0]) >= 70
+            or (len(words[0].rstrip(".")) == 1 and words[0][0] == parts[0][0])
         ):
             return True
     return False
@@ -169,13 +212,21 @@ def _read(path: Path | str) -> list[Entry]:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         rows = data["entries"] if isinstance(data, dict) else data
         return [
-            Entry(id=r["id"], canonical=r["canonical"], aliases=tuple(r.get("aliases") or ()), role=r.get("role"),
-                  country=r.get("country"), qid=r.get("qid"), kind=r.get("kind") or "person")
+            Entry(
+                id=r["id"],
+                canonical=r["canonical"],
+                aliases=tuple(r.get("aliases") or ()),
+                role=r.get("role"),
+                country=r.get("country"),
+                qid=r.get("qid"),
+                kind=r.get("kind") or "person",
+            )
             for r in rows
-        ]  # fmt: skip
+        ]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(
-            f"cannot read gazetteer {path}: {exc}; expected JSON {{'entries': [{{'id', 'canonical', 'aliases', …}}]}}"
+            f"cannot read gazetteer {path}: {exc}; "
+            "expected JSON {'entries': [{'id', 'canonical', 'aliases', …}]}"
         ) from exc
 
 

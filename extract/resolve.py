@@ -22,7 +22,14 @@ from schemas import Actor, ArticleExtraction
 
 from .gazetteer import Gazetteer, load_gazetteer, normalize_name
 
-__all__ = ["ActorResolution", "Ambiguity", "ResolvedActor", "iter_actors", "resolve_actors", "resolve_extraction"]
+__all__ = [
+    "ActorResolution",
+    "Ambiguity",
+    "ResolvedActor",
+    "iter_actors",
+    "resolve_actors",
+    "resolve_extraction",
+]
 
 _GROUP_WORDS = re.compile(
     r"(?i)\b(?:officials?|advisers|advisors|senators|representatives|members|sources|authorities|administration|"
@@ -30,12 +37,15 @@ _GROUP_WORDS = re.compile(
 )
 
 
+ActorKind = Literal["person", "state", "organisation", "group"]
+
+
 class ResolvedActor(BaseModel):
     """One real actor of the batch, with every surface name it was written as."""
 
     id: str = Field(description="Stable id: the gazetteer id, else a slug of the canonical name.")
     canonical: str
-    kind: Literal["person", "state", "organisation", "group"]
+    kind: ActorKind
     role: str | None = None
     country: str | None = None
     qid: str | None = Field(default=None, description="Wikidata id, from the gazetteer only.")
@@ -68,8 +78,13 @@ class ActorResolution:
     def resolved(self, article: str, actor: Actor) -> Actor:
         """`actor` with the batch's canonical name, and role/country filled where it had none."""
         r = self.actor(article, actor)
-        return actor.model_copy(update={"canonical": r.canonical, "role": actor.role or r.role,
-                                        "country": actor.country or r.country})  # fmt: skip
+        return actor.model_copy(
+            update={
+                "canonical": r.canonical,
+                "role": actor.role or r.role,
+                "country": actor.country or r.country,
+            }
+        )
 
 
 def iter_actors(result: ArticleExtraction) -> Iterator[Actor]:
@@ -84,9 +99,34 @@ def iter_actors(result: ArticleExtraction) -> Iterator[Actor]:
 
 
 _ROLE_WORDS = {
-    "president", "minister", "ambassador", "secretary", "spokesman", "spokeswoman", "spokesperson", "envoy",
-    "chancellor", "diplomat", "senator", "foreign", "prime", "vice", "head", "chief", "adviser", "advisor",
-    "director", "official", "leader", "king", "queen", "general", "former", "the", "premier", "dictator",
+    "president",
+    "minister",
+    "ambassador",
+    "secretary",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "envoy",
+    "chancellor",
+    "diplomat",
+    "senator",
+    "foreign",
+    "prime",
+    "vice",
+    "head",
+    "chief",
+    "adviser",
+    "advisor",
+    "director",
+    "official",
+    "leader",
+    "king",
+    "queen",
+    "general",
+    "former",
+    "the",
+    "premier",
+    "dictator",
 }
 
 
@@ -106,8 +146,11 @@ def _query(actor: Actor) -> tuple[str, str | None]:
     if not canon:
         return name, None
     n, c = normalize_name(name).split(), normalize_name(canon).split()
-    if _is_person_name(name) and len(n) >= 2 and len(c) >= 2 and (
-        fuzz.ratio(n[-1], c[-1]) < 80 or fuzz.ratio(n[0], c[0]) < 60
+    if (
+        _is_person_name(name)
+        and len(n) >= 2
+        and len(c) >= 2
+        and (fuzz.ratio(n[-1], c[-1]) < 80 or fuzz.ratio(n[0], c[0]) < 60)
     ):
         return name, f"'{name}' was resolved to '{canon}' in its article; kept as written"
     return canon, None
@@ -157,9 +200,16 @@ def resolve_actors(
 
     def from_entry(entry_id: str) -> ResolvedActor:
         e = gaz.get(entry_id)
-        kind = e.kind if e.kind in {"person", "state", "organisation", "group"} else "organisation"
-        return ResolvedActor(id=e.id, canonical=e.canonical, kind=kind, role=e.role, country=e.country,  # type: ignore[arg-type]
-                             qid=e.qid, source="gazetteer")  # fmt: skip
+        kinds: dict[str, ActorKind] = {"person": "person", "state": "state", "group": "group"}
+        return ResolvedActor(
+            id=e.id,
+            canonical=e.canonical,
+            kind=kinds.get(e.kind, "organisation"),
+            role=e.role,
+            country=e.country,
+            qid=e.qid,
+            source="gazetteer",
+        )
 
     for article, result in extractions:
         seen: dict[tuple[str, str | None], Actor] = {}
@@ -170,8 +220,9 @@ def resolve_actors(
         for a in seen.values():
             query, note = _query(a)
             if note:
-                out.ambiguities.append(Ambiguity(article=article, name=a.name, candidates=[a.canonical or ""],
-                                                 reason=note))  # fmt: skip
+                out.ambiguities.append(
+                    Ambiguity(article=article, name=a.name, candidates=[a.canonical or ""], reason=note)
+                )
             m = gaz.match(query)
             if m.entry is None and query != a.name:
                 m2 = gaz.match(a.name)
@@ -181,8 +232,14 @@ def resolve_actors(
                 bind(article, a, m.entry.id, from_entry(m.entry.id))
             else:
                 if m.how == "ambiguous":
-                    out.ambiguities.append(Ambiguity(article=article, name=query, candidates=list(m.candidates),
-                                                     reason="several gazetteer entries fit; kept apart"))  # fmt: skip
+                    out.ambiguities.append(
+                        Ambiguity(
+                            article=article,
+                            name=query,
+                            candidates=list(m.candidates),
+                            reason="several gazetteer entries fit; kept apart",
+                        )
+                    )
                 later.append((a, query))
         for a, query in later:  # context-dependent: fuzzy surnames and role phrases among present people
             m = gaz.match(query, present=present)
@@ -214,22 +271,37 @@ def _cluster(out: ActorResolution, pending: list[tuple[str, Actor, str]]) -> Non
                 c = _Cluster(query, "group")
                 clusters.append(c)
         else:
-            fits = [c for c in clusters if c.kind == "person" and _compatible(c, query, a.role, a.country)]
-            fits += [r for r in out.actors.values() if r.kind == "person" and len(query.split()) == 1
-                     and normalize_name(r.canonical).split()[-1] == normalize_name(query)]  # type: ignore[misc]
+            fits: list[_Cluster | ResolvedActor] = [
+                c for c in clusters if c.kind == "person" and _compatible(c, query, a.role, a.country)
+            ]
+            fits += [
+                r
+                for r in out.actors.values()
+                if r.kind == "person"
+                and len(query.split()) == 1
+                and normalize_name(r.canonical).split()[-1] == normalize_name(query)
+            ]
             if len(fits) > 1:
-                out.ambiguities.append(Ambiguity(article=article, name=query, reason="several people of the batch "
-                                       "share this name; kept apart", candidates=[f.canonical for f in fits]))  # fmt: skip
+                out.ambiguities.append(
+                    Ambiguity(
+                        article=article,
+                        name=query,
+                        reason="several people of the batch share this name; kept apart",
+                        candidates=[f.canonical for f in fits],
+                    )
+                )
                 fits = []
-            if fits and isinstance(fits[0], ResolvedActor):
-                r = fits[0]
-                _add(r.names, a.name)
-                _add(r.articles, article)
-                out.index[key] = r.id
+            first = fits[0] if fits else None
+            if isinstance(first, ResolvedActor):
+                _add(first.names, a.name)
+                _add(first.articles, article)
+                out.index[key] = first.id
                 continue
-            c = fits[0] if fits else _Cluster(query, "person", a.role, a.country)  # type: ignore[assignment]
-            if not fits:
+            if first is None:
+                c = _Cluster(query, "person", a.role, a.country)
                 clusters.append(c)
+            else:
+                c = first
         _add(c.names, a.name)
         c.keys.append(key)
         c.role, c.country = c.role or a.role, c.country or a.country
@@ -239,17 +311,36 @@ def _cluster(out: ActorResolution, pending: list[tuple[str, Actor, str]]) -> Non
         while rid in out.actors:
             rid, n = f"{base}-{n}", n + 1
         articles = list(dict.fromkeys(k[0] for k in c.keys))
-        out.actors[rid] = ResolvedActor(id=rid, canonical=c.canonical, kind=c.kind, role=c.role, country=c.country,
-                                        source="batch", names=c.names, articles=articles)  # fmt: skip
+        out.actors[rid] = ResolvedActor(
+            id=rid,
+            canonical=c.canonical,
+            kind=c.kind,
+            role=c.role,
+            country=c.country,
+            source="batch",
+            names=c.names,
+            articles=articles,
+        )
         for k in c.keys:
             out.index[k] = rid
 
 
-def resolve_extraction(article: str, result: ArticleExtraction, resolution: ActorResolution) -> ArticleExtraction:
+def resolve_extraction(
+    article: str, result: ArticleExtraction, resolution: ActorResolution
+) -> ArticleExtraction:
     """A copy of `result` whose actors carry the batch's canonical names (surfaces kept in `name`)."""
-    r = lambda a: resolution.resolved(article, a)  # noqa: E731
-    return result.model_copy(update={
-        "meetings": [m.model_copy(update={"participants": [r(p) for p in m.participants]}) for m in result.meetings],
-        "statements": [s.model_copy(update={"speaker": r(s.speaker)}) for s in result.statements],
-        "demands": [d.model_copy(update={"by": r(d.by), "of": r(d.of) if d.of else None}) for d in result.demands],
-    })  # fmt: skip
+
+    def r(a: Actor) -> Actor:
+        return resolution.resolved(article, a)
+
+    return result.model_copy(
+        update={
+            "meetings": [
+                m.model_copy(update={"participants": [r(p) for p in m.participants]}) for m in result.meetings
+            ],
+            "statements": [s.model_copy(update={"speaker": r(s.speaker)}) for s in result.statements],
+            "demands": [
+                d.model_copy(update={"by": r(d.by), "of": r(d.of) if d.of else None}) for d in result.demands
+            ],
+        }
+    )
