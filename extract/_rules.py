@@ -29,7 +29,7 @@ _SAY = (
     r"said|says|say|told|tells|asked|asks|added|adds|stated|states|insisted|insists|emphasized|emphasised|"
     r"stressed|complained|decried|noted|laments|lamented|warned|urged|argued|explained|claimed|continued|"
     r"wrote|declared|announced|replied|responded|commented|dismissed|acknowledged|reiterated|confirmed|"
-    r"denied|described|spoke|believes|thinks"
+    r"denied|described|spoke (?:of|about)|believes|thinks"
 )
 SPEECH_VERB = re.compile(rf"\b(?:{_SAY})\b")
 _GENERIC_ROLE = re.compile(r"(?:[\w’'.]+\s+)*(officials|sources|diplomats|leaders|administration|government|authorities)")

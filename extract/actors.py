@@ -158,7 +158,8 @@ def _title_case_lines(text: str) -> list[tuple[int, int]]:
     for line in text.splitlines(keepends=True):
         words = re.findall(r"[A-Za-z][\w’']*", line)
         long_words = [w for w in words if len(w) > 3]
-        if len(long_words) >= 4 and sum(w[0].isupper() for w in long_words) >= 0.8 * len(long_words):
+        ends_like_prose = line.rstrip().endswith((".", "?", "!", "”", '"'))
+        if not ends_like_prose and len(long_words) >= 4 and sum(w[0].isupper() for w in long_words) >= 0.8 * len(long_words):
             spans.append((pos, pos + len(line)))
         pos += len(line)
     return spans

@@ -149,7 +149,7 @@ class _EvidenceFirst:
                 # “…,” he said. “…” — a quote continued right after an attributed one
                 gap = a.text[quotes[i - 1].end + 1 : q.start - 1]
                 prev = rules.attribute_quote(a.text, a.cast, quotes[i - 1].start - 1, quotes[i - 1].end + 1)
-                if prev and len(gap) < 60 and rules.SPEECH_VERB.search(gap):
+                if prev and len(gap) < 40 and "\n" not in gap and rules.SPEECH_VERB.search(gap):
                     att = rules.Attribution(prev.key, prev.surface, "continued-quote")
             speaker: Actor | None = None
             if att is not None:

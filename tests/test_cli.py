@@ -1,0 +1,58 @@
+"""The CLI is a thin skin over the library: run writes JSON + a summary; eval rescoring needs no model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from extract.cli import app
+from schemas import ArticleExtraction
+
+runner = CliRunner()
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def test_run_writes_json_and_summary(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", str(SEEDS), "--strategy", "rules-only", "--out", str(tmp_path), "--no-cache"])
+    assert result.exit_code == 0, result.output
+    files = sorted(tmp_path.glob("*.json"))
+    assert len(files) == len(list(SEEDS.glob("*.txt")))
+    for f in files:
+        parsed = ArticleExtraction.model_validate_json(f.read_text())
+        text = (SEEDS / (f.stem + ".txt")).read_text()
+        for item in [*parsed.meetings, *parsed.statements, *parsed.demands]:
+            assert all(text[e.start : e.end] == e.text for e in item.evidence)
+    summary = (tmp_path / "summary.md").read_text()
+    assert "| article | meetings | statements | demands |" in summary
+    assert "5 article(s)" in result.output
+
+
+def test_run_json_lines(tmp_path: Path) -> None:
+    one = next(SEEDS.glob("002_*.txt"))
+    result = runner.invoke(app, ["run", str(one), "--strategy", "rules-only", "--out", str(tmp_path), "--json", "--no-cache"])
+    assert result.exit_code == 0
+    record = json.loads(result.output.strip().splitlines()[0])
+    assert record["article"] == one.name and record["statements"]
+
+
+def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", str(tmp_path / "nope")])
+    assert result.exit_code != 0 and "neither a file nor a folder" in result.output
+
+
+def test_eval_rescore_and_compare(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    (run_dir / "outputs").mkdir(parents=True)
+    res = runner.invoke(app, ["run", str(SEEDS), "--strategy", "rules-only", "--out", str(run_dir / "outputs"), "--no-cache"])
+    assert res.exit_code == 0
+    result = runner.invoke(app, ["eval", "--rescore", str(run_dir), "--compare", str(run_dir)])
+    assert result.exit_code == 0, result.output
+    assert "statements" in result.output and "+0.000" in result.output
+    assert (run_dir / "report.html").exists()
+
+
+def test_schema_command_prints_the_contract() -> None:
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0 and json.loads(result.output)["title"] == "ArticleExtraction"
