@@ -66,18 +66,15 @@ def _csv_link(name: str, header: list[str], rows: list[list[str]]) -> str:
     return f'<a class="csv" download="{_e(name)}.csv" href="{href}">⬇ {_e(name)}.csv ({len(rows)} rows)</a>'
 
 
-def _table(name: str, header: list[str], rows: list[tuple[list[str], str]]) -> str:
-    """`rows`: (cells as plain text, link to the item) — the CSV gets the text, the page gets a link."""
-    out = [_csv_link(name, [*header, "article"], [[*cells, link.split("-")[0]] for cells, link in rows])]
+def _table(name: str, header: list[str], rows: list[tuple[list[str], str, str]]) -> str:
+    """`rows`: (cells, article id, anchor of the item): the CSV gets the text, the page also gets a link."""
+    out = [_csv_link(name, [*header, "article"], [[*cells, article] for cells, article, _ in rows])]
     out.append(
         "<table><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in [*header, "source"]) + "</tr></thead>"
     )
-    for cells, link in rows:
-        out.append(
-            "<tr>"
-            + "".join(f"<td>{_e(c)}</td>" for c in cells)
-            + f'<td><a href="#{link}">{_e(link)}</a></td></tr>'
-        )
+    for cells, article, link in rows:
+        tds = "".join(f"<td>{_e(c)}</td>" for c in cells)
+        out.append(f'<tr>{tds}<td><a href="#{link}">{_e(article)}</a></td></tr>')
     if not rows:
         out.append(f'<tr><td colspan="{len(header) + 1}" class="muted">none</td></tr>')
     return "\n".join([*out, "</table>"])
@@ -143,7 +140,7 @@ def _highlight(n: int, rec: BatchRecord) -> str:
 
 def _article(n: int, rec: BatchRecord) -> str:
     head = f'<section class="article" id="{_anchor(n)}"><h3>{_e(rec.title or rec.id)}</h3><p class="muted">'
-    head += " · ".join(_e(x) for x in (rec.id, rec.published, rec.status) if x)
+    head += " · ".join(_e(x) for x in (rec.id if rec.title else None, rec.published, rec.status) if x)
     if rec.url:
         head += f' · <a href="{_e(rec.url)}">{_e(rec.url)}</a>'
     head += "</p>"
@@ -171,41 +168,31 @@ def _article(n: int, rec: BatchRecord) -> str:
 def render_report(records: Iterable[BatchRecord], *, title: str = "parley batch report") -> str:
     """The whole page as a string."""
     recs = sorted(records, key=lambda r: r.id)
-    meetings: list[tuple[list[str], str]] = []
-    statements: list[tuple[str, list[str], str]] = []
-    demands: list[tuple[str, list[str], str]] = []
+    meetings: list[tuple[list[str], str, str]] = []
+    statements: list[tuple[str, list[str], str, str]] = []
+    demands: list[tuple[str, list[str], str, str]] = []
     for n, rec in enumerate(recs):
         for k, (kind, item) in enumerate(_items(rec)):
             link = _item_id(n, kind, k)
             ev = item.evidence[0].text
             if isinstance(item, Meeting):
-                meetings.append(
-                    (
-                        [
-                            " · ".join(_who(p) for p in item.participants),
-                            item.status,
-                            item.date or item.date_text or "",
-                            item.location or "",
-                            ev,
-                        ],
-                        link,
-                    )
-                )
+                when = item.date or item.date_text or ""
+                who = " · ".join(_who(p) for p in item.participants)
+                meetings.append(([who, item.status, when, item.location or "", ev], rec.id, link))
             elif isinstance(item, Statement):
                 who = _who(item.speaker)
-                statements.append(
-                    (who, [who, item.quote or ev, "direct" if item.direct else "reported"], link)
-                )
+                kind_ = "direct" if item.direct else "reported"
+                statements.append((who, [who, item.quote or ev, kind_], rec.id, link))
             else:
                 who = _who(item.by)
-                demands.append((who, [who, _who(item.of), item.demand, ev], link))
-    statements.sort(key=lambda r: (r[0].lower(), r[2]))
-    demands.sort(key=lambda r: (r[0].lower(), r[2]))
+                demands.append((who, [who, _who(item.of), item.demand, ev], rec.id, link))
+    statements.sort(key=lambda r: (r[0].lower(), r[2], r[3]))
+    demands.sort(key=lambda r: (r[0].lower(), r[2], r[3]))
     ok = sum(r.status == "ok" for r in recs)
     failed = [(n, r) for n, r in enumerate(recs) if r.status == "error"]
     dups = sum(r.status == "duplicate" for r in recs)
     failure_rows = [
-        ([r.id, r.error.kind, r.error.message, str(r.error.attempts)], _anchor(n))
+        ([r.id, r.error.kind, r.error.message, str(r.error.attempts)], r.id, _anchor(n))
         for n, r in failed
         if r.error
     ]
@@ -221,10 +208,12 @@ def render_report(records: Iterable[BatchRecord], *, title: str = "parley batch 
         _table("meetings", ["participants", "status", "date", "location", "evidence"], meetings),
         '<h2 id="statements">Statements by speaker</h2>',
         _table(
-            "statements", ["speaker", "quote or evidence", "kind"], [(c, link) for _, c, link in statements]
+            "statements",
+            ["speaker", "quote or evidence", "kind"],
+            [(c, a, link) for _, c, a, link in statements],
         ),
         '<h2 id="demands">Demands by party</h2>',
-        _table("demands", ["by", "of", "demand", "evidence"], [(c, link) for _, c, link in demands]),
+        _table("demands", ["by", "of", "demand", "evidence"], [(c, a, link) for _, c, a, link in demands]),
         '<h2 id="failures">Failures</h2>',
         _table("failures", ["id", "kind", "message", "attempts"], failure_rows),
         '<h2 id="articles">Articles</h2>',
