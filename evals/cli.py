@@ -23,8 +23,10 @@ console = Console()
 
 
 def _print_summary(label: str, summary: dict[str, Any]) -> None:
-    table = Table(title=f"{label}: macro F1 {summary['macro_f1']:.3f}, grounded {summary['grounded_rate']:.2f}",
-                  title_justify="left")  # fmt: skip
+    table = Table(
+        title=f"{label}: macro F1 {summary['macro_f1']:.3f}, grounded {summary['grounded_rate']:.2f}",
+        title_justify="left",
+    )
     for col in ("type", "TP", "FP", "FN", "P", "R", "F1"):
         table.add_column(col)
     for row in summary_rows(summary):
@@ -34,27 +36,43 @@ def _print_summary(label: str, summary: dict[str, Any]) -> None:
 
 def ablation_table(results: dict[str, dict[str, Any]]) -> str:
     """One Markdown table: per-type P/R/F1, grounded rate, tokens and seconds per article, per strategy."""
-    head = ("| strategy | meetings P/R/F1 | statements P/R/F1 | demands P/R/F1 | grounded | failed | "
-            "tokens/article | s/article |")  # fmt: skip
+    head = (
+        "| strategy | meetings P/R/F1 | statements P/R/F1 | demands P/R/F1 | grounded | failed | "
+        "tokens/article | s/article |"
+    )
     lines = [head, "|---|---|---|---|---|---|---|---|"]
     for name, s in results.items():
         cells = [name]
         for kind in ("meetings", "statements", "demands"):
             c = s["per_type"][kind]
             cells.append(f"{c['precision']:.2f} / {c['recall']:.2f} / **{c['f1']:.2f}**")
-        cells += [f"{s['grounded_rate']:.2f} ({s['items']} items)", str(len(s.get("failed_articles", []))),
-                  f"{s.get('tokens_per_article', 0):.0f}", f"{s.get('seconds_per_article', 0):.2f}"]  # fmt: skip
+        cells += [
+            f"{s['grounded_rate']:.2f} ({s['items']} items)",
+            str(len(s.get("failed_articles", []))),
+            f"{s.get('tokens_per_article', 0):.0f}",
+            f"{s.get('seconds_per_article', 0):.2f}",
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def eval_command(
-    strategy: Annotated[list[str] | None, typer.Option("--strategy", help="Strategy to run (repeatable)")] = None,
-    ablation: Annotated[bool, typer.Option(help="Run every strategy side by side and print one table")] = False,
+    strategy: Annotated[
+        list[str] | None, typer.Option("--strategy", help="Strategy to run (repeatable)")
+    ] = None,
+    ablation: Annotated[
+        bool, typer.Option(help="Run every strategy side by side and print one table")
+    ] = False,
     out: Annotated[Path, typer.Option(help="Parent folder of run folders")] = Path("runs"),
-    rescore_dir: Annotated[Path | None, typer.Option("--rescore", help="Re-score a stored run, no model")] = None,
-    compare_dir: Annotated[Path | None, typer.Option("--compare", help="Show deltas against this run")] = None,
-    check: Annotated[bool, typer.Option("--check-baseline", help="Fail when F1 drops below the baseline")] = False,
+    rescore_dir: Annotated[
+        Path | None, typer.Option("--rescore", help="Re-score a stored run, no model")
+    ] = None,
+    compare_dir: Annotated[
+        Path | None, typer.Option("--compare", help="Show deltas against this run")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check-baseline", help="Fail when F1 drops below the baseline")
+    ] = False,
     base_url: Annotated[str | None, typer.Option("--base-url")] = None,
     model: Annotated[str | None, typer.Option("--model")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache")] = False,
@@ -65,24 +83,32 @@ def eval_command(
         _print_summary(f"rescored {rescore_dir}", summary)
         results = {str(rescore_dir): summary}
     else:
-        names = ["single-call", "rules-only", "evidence-first"] if ablation else (strategy or ["evidence-first"])
+        names = (
+            ["single-call", "rules-only", "evidence-first"] if ablation else (strategy or ["evidence-first"])
+        )
         results = {}
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         for name in names:
-            settings = resolve_settings(base_url=base_url, model=model, strategy=name, cache=False if no_cache else None)
+            settings = resolve_settings(
+                base_url=base_url, model=model, strategy=name, cache=False if no_cache else None
+            )
             run_dir = out / f"{stamp}-{name}"
 
             async def extract(text: str, published: str | None, _s: Any = settings) -> Any:
                 return await aextract_article(text, published=published, settings=_s)
 
-            info = {"model": settings.model, "base_url_host": settings.host, "strategy": name,
-                    "mode": settings.resolved_mode()}  # fmt: skip
+            info = {
+                "model": settings.model,
+                "base_url_host": settings.host,
+                "strategy": name,
+                "mode": settings.resolved_mode(),
+            }
             results[name] = asyncio.run(run_eval(extract, out_dir=run_dir, label=name, settings_info=info))
             _print_summary(f"{name} → {run_dir}", results[name])
         if ablation:
-            table = ablation_table(results)
-            (out / f"{stamp}-ablation.md").write_text(table)
-            console.print(table)
+            markdown = ablation_table(results)
+            (out / f"{stamp}-ablation.md").write_text(markdown)
+            console.print(markdown)
     last = list(results.values())[-1]
     if compare_dir is not None:
         base = json.loads((compare_dir / "scores.json").read_text())
@@ -91,7 +117,9 @@ def eval_command(
             table.add_column(col)
         for metric, b, n, d in compare(base, last):
             style = "red" if d < 0 else ("green" if d > 0 else "")
-            table.add_row(metric, f"{b:.3f}", f"{n:.3f}", f"[{style}]{d:+.3f}[/{style}]" if style else f"{d:+.3f}")
+            table.add_row(
+                metric, f"{b:.3f}", f"{n:.3f}", f"[{style}]{d:+.3f}[/{style}]" if style else f"{d:+.3f}"
+            )
         console.print(table)
     if check:
         problems = check_baseline(last)

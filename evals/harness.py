@@ -38,16 +38,17 @@ Extractor = Callable[[str, str | None], Any]  # (text, published) -> awaitable A
 
 def _git_commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
-                             cwd=Path(__file__).parent)  # fmt: skip
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, cwd=Path(__file__).parent
+        )
         return out.stdout.strip() or None
     except OSError:
         return None
 
 
-def score_outputs(outputs: dict[str, ArticleExtraction | None], expectations: tuple[Expectations, ...]) -> tuple[
-    list[ArticleScore], dict[str, Any]
-]:
+def score_outputs(
+    outputs: dict[str, ArticleExtraction | None], expectations: tuple[Expectations, ...]
+) -> tuple[list[ArticleScore], dict[str, Any]]:
     """Score stored outputs; an article with no output (it failed) scores as an empty prediction."""
     scores = []
     for exp in expectations:
@@ -62,8 +63,15 @@ def score_outputs(outputs: dict[str, ArticleExtraction | None], expectations: tu
 
 
 def _empty_meta() -> dict[str, Any]:
-    return {"model": "-", "base_url_host": "-", "strategy": "-", "mode": "-", "prompt_version": "-",
-            "prompt_hash": "-", "schema_hash": "-"}  # fmt: skip
+    return {
+        "model": "-",
+        "base_url_host": "-",
+        "strategy": "-",
+        "mode": "-",
+        "prompt_version": "-",
+        "prompt_hash": "-",
+        "schema_hash": "-",
+    }
 
 
 async def run_eval(
@@ -98,11 +106,18 @@ async def run_eval(
     scores, summary = score_outputs(outputs, expectations)
     tokens = sum(o.meta.usage.prompt_tokens + o.meta.usage.completion_tokens for o in outputs.values() if o)
     manifest = {
-        "label": label, "created": datetime.now(UTC).isoformat(timespec="seconds"), "git_commit": _git_commit(),
-        "prompt_version": prompts.PROMPT_VERSION, "prompt_hash": prompts.prompt_hash(), "schema_hash": schema_hash(),
-        **settings_info, "timings_s": timings, "total_s": round(sum(timings.values()), 3), "tokens": tokens,
+        "label": label,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git_commit": _git_commit(),
+        "prompt_version": prompts.PROMPT_VERSION,
+        "prompt_hash": prompts.prompt_hash(),
+        "schema_hash": schema_hash(),
+        **settings_info,
+        "timings_s": timings,
+        "total_s": round(sum(timings.values()), 3),
+        "tokens": tokens,
         "errors": errors,
-    }  # fmt: skip
+    }
     summary["seconds_per_article"] = round(sum(timings.values()) / max(1, len(timings)), 3)
     summary["tokens_per_article"] = round(tokens / max(1, len(timings)), 1)
     _write(out_dir, manifest, outputs, scores, summary, expectations)
@@ -144,7 +159,9 @@ def rescore(run_dir: Path) -> dict[str, Any]:
     for key in ("seconds_per_article", "tokens_per_article"):
         if key in old:
             summary[key] = old[key]
-    manifest = json.loads((run_dir / "manifest.json").read_text()) if (run_dir / "manifest.json").exists() else {}
+    manifest = (
+        json.loads((run_dir / "manifest.json").read_text()) if (run_dir / "manifest.json").exists() else {}
+    )
     _write(run_dir, manifest, outputs, scores, summary, expectations)
     return summary
 
@@ -172,7 +189,9 @@ def check_baseline(summary: dict[str, Any], baseline: dict[str, Any] | None = No
         if got < want - tol:
             problems.append(f"{kind} F1 {got:.3f} is below the baseline {want:.3f} - tolerance {tol:.2f}")
     if summary.get("grounded_rate", 1.0) < baseline.get("grounded_rate", 1.0):
-        problems.append(f"grounded rate {summary['grounded_rate']:.3f} fell below {baseline['grounded_rate']:.3f}")
+        problems.append(
+            f"grounded rate {summary['grounded_rate']:.3f} fell below {baseline['grounded_rate']:.3f}"
+        )
     if summary.get("failed_articles"):
         problems.append(f"articles failed: {', '.join(summary['failed_articles'])}")
     return problems

@@ -17,11 +17,29 @@ def summary_rows(summary: dict[str, Any]) -> list[list[str]]:
     rows = []
     for kind in TYPES:
         c = summary["per_type"][kind]
-        rows.append([kind, str(c["tp"]), str(c["fp"]), str(c["fn"]), f"{c['precision']:.2f}", f"{c['recall']:.2f}",
-                     f"{c['f1']:.2f}"])  # fmt: skip
+        rows.append(
+            [
+                kind,
+                str(c["tp"]),
+                str(c["fp"]),
+                str(c["fn"]),
+                f"{c['precision']:.2f}",
+                f"{c['recall']:.2f}",
+                f"{c['f1']:.2f}",
+            ]
+        )
     m = summary["micro"]
-    rows.append(["micro", str(m["tp"]), str(m["fp"]), str(m["fn"]), f"{m['precision']:.2f}", f"{m['recall']:.2f}",
-                 f"{m['f1']:.2f}"])  # fmt: skip
+    rows.append(
+        [
+            "micro",
+            str(m["tp"]),
+            str(m["fp"]),
+            str(m["fn"]),
+            f"{m['precision']:.2f}",
+            f"{m['recall']:.2f}",
+            f"{m['f1']:.2f}",
+        ]
+    )
     return rows
 
 
@@ -37,7 +55,9 @@ def _describe(kind: str, item: Any) -> str:
     return f"{item.by.name} → {item.of.name if item.of else '—'}: {item.demand[:80]}"
 
 
-def _rows(kind: str, score: ArticleScore, pred: ArticleExtraction | None, exp: Expectations) -> list[tuple[str, str, str]]:
+def _rows(
+    kind: str, score: ArticleScore, pred: ArticleExtraction | None, exp: Expectations
+) -> list[tuple[str, str, str]]:
     """(status, expected, predicted) rows: match / miss / false positive."""
     preds = list(getattr(pred, kind)) if pred else []
     exps = list(getattr(exp, kind))
@@ -68,13 +88,17 @@ def render_markdown(
         f"hallucinated quotes: {summary['hallucinated_quotes']}; trap hits: {summary['trap_hits']}",
         f"- **seconds/article**: {summary.get('seconds_per_article', '-')}; "
         f"**tokens/article**: {summary.get('tokens_per_article', '-')}; failed: {summary.get('failed_articles') or 'none'}",
-        "", "| type | TP | FP | FN | P | R | F1 |", "|---|---|---|---|---|---|---|",
-    ]  # fmt: skip
+        "",
+        "| type | TP | FP | FN | P | R | F1 |",
+        "|---|---|---|---|---|---|---|",
+    ]
     lines += ["| " + " | ".join(r) + " |" for r in summary_rows(summary)]
     lines += ["", f"macro F1: **{summary['macro_f1']:.3f}**", "", "## Field accuracy on matched pairs", ""]
     for kind in TYPES:
         fields = summary["per_type"][kind]["fields"]
-        parts = [f"{k} {v['accuracy']:.2f} ({v['correct']}/{v['total']})" for k, v in fields.items() if v["total"]]
+        parts = [
+            f"{k} {v['accuracy']:.2f} ({v['correct']}/{v['total']})" for k, v in fields.items() if v["total"]
+        ]
         lines.append(f"- {kind}: " + (", ".join(parts) or "no matched pairs"))
     by_name = {e.article: e for e in expectations}
     for score in scores:
@@ -82,7 +106,12 @@ def render_markdown(
         lines += ["", f"## {score.article}", ""]
         for kind in TYPES:
             c = score.counts[kind]
-            lines += [f"**{kind}** — TP {c.tp}, FP {c.fp}, FN {c.fn}", "", "| | expected | predicted |", "|---|---|---|"]
+            lines += [
+                f"**{kind}** — TP {c.tp}, FP {c.fp}, FN {c.fn}",
+                "",
+                "| | expected | predicted |",
+                "|---|---|---|",
+            ]
             for tag, e, p in _rows(kind, score, outputs.get(score.article), exp):
                 cell = f"**{tag}**" if tag in ("MISS", "FALSE POSITIVE") else tag
                 lines.append(f"| {cell} | {e.replace('|', '/')} | {p.replace('|', '/')} |")
@@ -105,13 +134,17 @@ def render_html(
     expectations: tuple[Expectations, ...],
 ) -> str:
     e = html.escape
-    out = [f"<!doctype html><meta charset=utf-8><title>Eval {e(str(manifest.get('label', '')))}</title>",
-           f"<style>{_CSS}</style><h1>Eval report: {e(str(manifest.get('label', '')))}</h1><ul>"]  # fmt: skip
+    out = [
+        f"<!doctype html><meta charset=utf-8><title>Eval {e(str(manifest.get('label', '')))}</title>",
+        f"<style>{_CSS}</style><h1>Eval report: {e(str(manifest.get('label', '')))}</h1><ul>",
+    ]
     for key in ("model", "base_url_host", "strategy", "mode", "prompt_hash", "schema_hash", "git_commit"):
         if key in manifest:
             out.append(f"<li><b>{key}</b>: <code>{e(str(manifest[key]))}</code></li>")
-    out.append(f"<li>grounded rate {summary['grounded_rate']:.2f}; hallucinated quotes "
-               f"{summary['hallucinated_quotes']}; trap hits {summary['trap_hits']}</li></ul>")  # fmt: skip
+    out.append(
+        f"<li>grounded rate {summary['grounded_rate']:.2f}; hallucinated quotes "
+        f"{summary['hallucinated_quotes']}; trap hits {summary['trap_hits']}</li></ul>"
+    )
     out.append("<table><tr><th>type<th>TP<th>FP<th>FN<th>P<th>R<th>F1</tr>")
     out += ["<tr>" + "".join(f"<td>{e(c)}" for c in r) + "</tr>" for r in summary_rows(summary)]
     out.append("</table>")

@@ -133,8 +133,11 @@ def match_items(
 def _same_text(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
         return a is None and b is None
-    norm = lambda s: re.sub(r"[^\w]+", " ", s.lower()).strip()  # noqa: E731
-    return fuzz.ratio(norm(a), norm(b)) >= 90
+    return fuzz.ratio(_norm_text(a), _norm_text(b)) >= 90
+
+
+def _norm_text(s: str) -> str:
+    return re.sub(r"[^\w]+", " ", s.lower()).strip()
 
 
 def _loc_ok(a: str | None, b: str | None) -> bool:
@@ -159,7 +162,8 @@ def _fields(kind: str, p: Any, e: Any) -> dict[str, bool]:
         }
     return {
         "by": actor_similarity(p.by, e.by) >= 0.8,
-        "of": (p.of is None and e.of is None) or (p.of is not None and e.of is not None and actor_similarity(p.of, e.of) >= 0.8),
+        "of": (p.of is None and e.of is None)
+        or (p.of is not None and e.of is not None and actor_similarity(p.of, e.of) >= 0.8),
     }
 
 
@@ -194,11 +198,17 @@ class Counts:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 4),
-            "recall": round(self.recall, 4), "f1": round(self.f1, 4),
-            "fields": {k: {"correct": v[0], "total": v[1], "accuracy": round(v[0] / v[1], 4) if v[1] else None}
-                       for k, v in sorted(self.fields.items())},
-        }  # fmt: skip
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "fields": {
+                k: {"correct": v[0], "total": v[1], "accuracy": round(v[0] / v[1], 4) if v[1] else None}
+                for k, v in sorted(self.fields.items())
+            },
+        }
 
 
 @dataclass
@@ -259,7 +269,9 @@ def score_article(text: str, exp: Expectations, pred: ArticleExtraction) -> Arti
                     break
         for item in preds:
             result.items += 1
-            if all(0 <= e.start <= e.end <= len(text) and text[e.start : e.end] == e.text for e in item.evidence):
+            if all(
+                0 <= e.start <= e.end <= len(text) and text[e.start : e.end] == e.text for e in item.evidence
+            ):
                 result.grounded += 1
             if kind == "statements" and item.quote and item.quote not in text:
                 result.hallucinated_quotes += 1

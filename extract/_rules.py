@@ -9,7 +9,8 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+
+from schemas import MeetingStatus
 
 from .actors import Cast, Mention
 
@@ -18,7 +19,6 @@ __all__ = [
     "Attribution",
     "attribute_quote",
     "demand_parts",
-    "find_date",
     "find_location",
     "meeting_cue",
     "meeting_status",
@@ -32,7 +32,9 @@ _SAY = (
     r"denied|described|spoke (?:of|about)|believes|thinks"
 )
 SPEECH_VERB = re.compile(rf"\b(?:{_SAY})\b")
-_GENERIC_ROLE = re.compile(r"(?:[\w’'.]+\s+)*(officials|sources|diplomats|leaders|administration|government|authorities)")
+_GENERIC_ROLE = re.compile(
+    r"(?:[\w’'.]+\s+)*(officials|sources|diplomats|leaders|administration|government|authorities)"
+)
 _PRONOUN = re.compile(r"\b(he|she|they)\b", re.IGNORECASE)
 
 
@@ -44,11 +46,19 @@ class Attribution:
 
 
 def _mention_or_pronoun(cast: Cast, start: int, end: int, text: str, *, last: bool = False) -> Mention | None:
-    inside = [m for m in cast.in_span(start, end) if m.kind in ("person", "role")
-              and not re.search(r"\b(with|to|of|for|about|against|between|by)\s+(?:the\s+)?$", text[max(0, m.start - 14) : m.start])]
+    inside = [
+        m
+        for m in cast.in_span(start, end)
+        if m.kind in ("person", "role")
+        and not text.startswith(("'s", "’s"), m.end)  # "Putin's henchman said": not Putin
+        and not re.search(
+            r"\b(with|to|of|for|about|against|between|by)\s+(?:the\s+)?$",
+            text[max(0, m.start - 14) : m.start],
+        )
+    ]
     pron = list(_PRONOUN.finditer(text, start, end))
     candidates: list[tuple[int, Mention | None]] = [(m.start, m) for m in inside]
-    candidates += [(p.start() , None) for p in pron]
+    candidates += [(p.start(), None) for p in pron]
     if not candidates:
         return None
     pos, mention = (max if last else min)(candidates, key=lambda c: c[0])
@@ -119,8 +129,11 @@ def reported_speaker(text: str, cast: Cast, start: int, end: int) -> tuple[Attri
         return Attribution(hit.key, hit.text, "subject-verb"), verb
     acc = re.search(r"\b[Aa]ccording to\s+(?:the\s+)?", text[start:end])
     if acc:
-        after = [m for m in cast.in_span(start + acc.end(), min(end, start + acc.end() + 60))
-                 if not _GENERIC_ROLE.fullmatch(m.text.lower())]
+        after = [
+            m
+            for m in cast.in_span(start + acc.end(), min(end, start + acc.end() + 60))
+            if not _GENERIC_ROLE.fullmatch(m.text.lower())
+        ]
         if after and after[0].start - (start + acc.end()) <= 1:
             return Attribution(after[0].key, after[0].text, "according-to"), acc
     return None
@@ -132,7 +145,9 @@ _MEETING = re.compile(
     r"sat down|conversation|traveled|travelled)\b",
     re.IGNORECASE,
 )
-_STRONG = re.compile(r"\b(met|meet|meets|meeting|meetings|lunch|dinner|breakfast|visit|visited|summit|hosted|talks)\b")
+_STRONG = re.compile(
+    r"\b(met|meet|meets|meeting|meetings|lunch|dinner|breakfast|visit|visited|summit|hosted|talks)\b"
+)
 
 
 def meeting_cue(sentence: str) -> tuple[str, bool, int] | None:
@@ -166,53 +181,27 @@ _PLANNED = re.compile(
 )
 
 
-def meeting_status(sentence: str, cue_at: int | None = None) -> str | None:
+def meeting_status(sentence: str, cue_at: int | None = None) -> MeetingStatus | None:
     """held / planned / proposed / declined, or None when the sentence denies any contact at all.
     Cues count only within 90 characters of the meeting word (`cue_at`)."""
-    if cue_at is not None:
-        sentence = sentence[max(0, cue_at - 90) : cue_at + 90]
-    if _ABSENT.search(sentence):
+    wide = sentence if cue_at is None else sentence[max(0, cue_at - 90) : cue_at + 90]
+    near = sentence if cue_at is None else sentence[max(0, cue_at - 45) : cue_at + 45]
+    if _ABSENT.search(wide):
         return None
-    if _DECLINED.search(sentence):
+    if _DECLINED.search(wide):
         return "declined"
-    if _PLANNED.search(sentence):
+    if _PLANNED.search(near):
         return "planned"
-    if _PROPOSED.search(sentence):
+    if _PROPOSED.search(near):
         return "proposed"
     return "held"
 
 
 _MONTHS = {name: i for i, name in enumerate(calendar.month_name) if name}
 _DAYS = {name: i for i, name in enumerate(calendar.day_name)}
-_DATE = re.compile(
-    r"\b(?:(?:in|on|since|last|this|next)\s+)?(?:(?P<month>" + "|".join(_MONTHS) + r")(?:\s+(?P<day>\d{1,2}))?"
-    r"(?:,?\s+(?P<year>(?:19|20)\d\d))?|(?P<weekday>" + "|".join(_DAYS) + r"))\b"
+_PLACE = re.compile(
+    r"\b(?:in|at)\s+(?:the\s+)?(?:capital's\s+|capital’s\s+)?(?P<place>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+){0,2})"
 )
-
-
-def find_date(sentence: str, published: date | None) -> tuple[str | None, str | None]:
-    """(ISO date or month, date as written). ISO only when the text plus `published` fix it."""
-    m = _DATE.search(sentence)
-    if not m:
-        return None, None
-    written = m.group(0)
-    if m.group("weekday"):
-        if published is None:
-            return None, written
-        back = (published.weekday() - _DAYS[m.group("weekday")]) % 7
-        return (published - timedelta(days=back)).isoformat(), written
-    month = _MONTHS[m.group("month")]
-    year = int(m.group("year")) if m.group("year") else None
-    if year is None and published is not None:
-        year = published.year if month <= published.month else published.year - 1
-    if year is None:
-        return None, written
-    if m.group("day"):
-        return f"{year:04d}-{month:02d}-{int(m.group('day')):02d}", written
-    return f"{year:04d}-{month:02d}", written
-
-
-_PLACE = re.compile(r"\b(?:in|at)\s+(?:the\s+)?(?:capital's\s+|capital’s\s+)?(?P<place>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+){0,2})")
 _NOT_PLACE = set(_MONTHS) | set(_DAYS) | {"Ukraine’s", "Ukraine's"}
 
 
@@ -232,7 +221,9 @@ _DEMAND = re.compile(
     r"\b(must|has to|have to|should|demand\w*|insist\w* on|urg\w+|calls? (?:on|for)|called (?:on|for)|"
     r"needs?(?! for)|require[sd]?|condition\w*|would like\b.{0,40}\bto)\b",
 )
-_IF_AGREES = re.compile(r"\bIf (?P<of>(?:the )?[\w ’'.-]{1,40}?) agrees? to (?P<what>[^,]+),\s*(?P<by>[A-Z][\w ]{1,40}?) would\b")
+_IF_AGREES = re.compile(
+    r"\bIf (?P<of>(?:the )?[\w ’'.-]{1,40}?) agrees? to (?P<what>[^,]+),\s*(?P<by>[A-Z][\w ]{1,40}?) would\b"
+)
 
 
 @dataclass(frozen=True)
@@ -260,6 +251,12 @@ def demand_parts(sentence: str) -> DemandParts | None:
         head = re.split(r"\b(?:that|said|,)\s+", sentence[: m.start()])[-1].strip()
         head = re.sub(r"^(?:the|and)\s+", "", head)
         pronoun = re.match(r"(?i)(he|she|it|we|i|they|you|this|that)\b", head)
-        if head and len(head.split()) <= 5 and not pronoun and re.match(r"[A-Z]", head) and not re.search(r"[“”\"’‘]", head):
+        if (
+            head
+            and len(head.split()) <= 5
+            and not pronoun
+            and re.match(r"[A-Z]", head)
+            and not re.search(r"[“”\"’‘]", head)
+        ):
             target = re.split(r"\s+and\s+", head)[0]
     return DemandParts(cue, what, target)

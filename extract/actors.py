@@ -19,27 +19,279 @@ __all__ = ["Cast", "Mention", "find_cast"]
 
 # Capitalised words that are never part of a person's name. Generic to the domain, not to any article.
 _NOT_NAME = set(
-    """
-    The A An And Or But Of In On At To For From With By As After Before During Against According Apparently
-    Asked However Towards Then While Now When Whether If What Why Who How Frankly Previously Obviously
-    He She They We I You It His Her Their Our This That These Those There Here Also Still Based Read Share
-    Mr Mrs Ms Dr Sir President Vice Prime Minister Foreign Defense Defence Secretary State Department Ministry
-    Ambassador Envoy Spokesman Spokeswoman Spokesperson Chancellor King Queen Prince Senator Sen Rep
-    Representative Governor General Gen Admiral Chief Head Director Executive Deputy Special Former Senior
-    Russian Russia Russians Ukrainian Ukraine American America Americans US USA U.S United States Kingdom
-    UK EU European Union Europe NATO UN Security Council White House Kremlin Pentagon Congress Senate House
-    Washington Moscow Kyiv Kiev Beijing Chinese China Brussels Paris London Berlin Tokyo Geneva Vienna
-    New York Alaska Crimea Czech Republic Bulgaria Afghanistan Germany German France French Israel Iran
-    Turkey Turkish Japan Japanese India Indian Poland Polish Belarus Georgia Syria Qatar Saudi Arabia
-    Caribbean Nord Stream Cafe Restaurant Hotel Embassy Center Centre Institute Council Foundation Relations
-    Interest National International Affairs Committee Agency News NBC CNN BBC Fox Digital Politico Reuters
-    AP AFP TASS Post Times Journal Twitter Facebook Meta Threads Antiwar Monday Tuesday Wednesday Thursday
-    Friday Saturday Sunday January February March April May June July August September October November
-    December Administration Government Republic Federation Democratic Republican Party
-    Points Attention Category Politics Publication Source Author Generic Post Type Table Contents Subscribe
-    Nazis Jews Jewish Muslim Christian Western Eastern Northern Southern Middle East West North South
-    Zelenskyy's Russia's Ukraine's America's Moscow's Washington's Kremlin's
-    """.split()
+    [
+        "The",
+        "A",
+        "An",
+        "And",
+        "Or",
+        "But",
+        "Of",
+        "In",
+        "On",
+        "At",
+        "To",
+        "For",
+        "From",
+        "With",
+        "By",
+        "As",
+        "After",
+        "Before",
+        "During",
+        "Against",
+        "According",
+        "Apparently",
+        "Asked",
+        "However",
+        "Towards",
+        "Then",
+        "While",
+        "Now",
+        "When",
+        "Whether",
+        "If",
+        "What",
+        "Why",
+        "Who",
+        "How",
+        "Frankly",
+        "Previously",
+        "Obviously",
+        "He",
+        "She",
+        "They",
+        "We",
+        "I",
+        "You",
+        "It",
+        "His",
+        "Her",
+        "Their",
+        "Our",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "There",
+        "Here",
+        "Also",
+        "Still",
+        "Based",
+        "Read",
+        "Share",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Dr",
+        "Sir",
+        "President",
+        "Vice",
+        "Prime",
+        "Minister",
+        "Foreign",
+        "Defense",
+        "Defence",
+        "Secretary",
+        "State",
+        "Department",
+        "Ministry",
+        "Ambassador",
+        "Envoy",
+        "Spokesman",
+        "Spokeswoman",
+        "Spokesperson",
+        "Chancellor",
+        "King",
+        "Queen",
+        "Prince",
+        "Senator",
+        "Sen",
+        "Rep",
+        "Representative",
+        "Governor",
+        "General",
+        "Gen",
+        "Admiral",
+        "Chief",
+        "Head",
+        "Director",
+        "Executive",
+        "Deputy",
+        "Special",
+        "Former",
+        "Senior",
+        "Russian",
+        "Russia",
+        "Russians",
+        "Ukrainian",
+        "Ukraine",
+        "American",
+        "America",
+        "Americans",
+        "US",
+        "USA",
+        "U.S",
+        "United",
+        "States",
+        "Kingdom",
+        "UK",
+        "EU",
+        "European",
+        "Union",
+        "Europe",
+        "NATO",
+        "UN",
+        "Security",
+        "Council",
+        "White",
+        "House",
+        "Kremlin",
+        "Pentagon",
+        "Congress",
+        "Senate",
+        "House",
+        "Washington",
+        "Moscow",
+        "Kyiv",
+        "Kiev",
+        "Beijing",
+        "Chinese",
+        "China",
+        "Brussels",
+        "Paris",
+        "London",
+        "Berlin",
+        "Tokyo",
+        "Geneva",
+        "Vienna",
+        "New",
+        "York",
+        "Alaska",
+        "Crimea",
+        "Czech",
+        "Republic",
+        "Bulgaria",
+        "Afghanistan",
+        "Germany",
+        "German",
+        "France",
+        "French",
+        "Israel",
+        "Iran",
+        "Turkey",
+        "Turkish",
+        "Japan",
+        "Japanese",
+        "India",
+        "Indian",
+        "Poland",
+        "Polish",
+        "Belarus",
+        "Georgia",
+        "Syria",
+        "Qatar",
+        "Saudi",
+        "Arabia",
+        "Caribbean",
+        "Nord",
+        "Stream",
+        "Cafe",
+        "Restaurant",
+        "Hotel",
+        "Embassy",
+        "Center",
+        "Centre",
+        "Institute",
+        "Council",
+        "Foundation",
+        "Relations",
+        "Interest",
+        "National",
+        "International",
+        "Affairs",
+        "Committee",
+        "Agency",
+        "News",
+        "NBC",
+        "CNN",
+        "BBC",
+        "Fox",
+        "Digital",
+        "Politico",
+        "Reuters",
+        "AP",
+        "AFP",
+        "TASS",
+        "Post",
+        "Times",
+        "Journal",
+        "Twitter",
+        "Facebook",
+        "Meta",
+        "Threads",
+        "Antiwar",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Administration",
+        "Government",
+        "Republic",
+        "Federation",
+        "Democratic",
+        "Republican",
+        "Party",
+        "Points",
+        "Attention",
+        "Category",
+        "Politics",
+        "Publication",
+        "Source",
+        "Author",
+        "Generic",
+        "Post",
+        "Type",
+        "Table",
+        "Contents",
+        "Subscribe",
+        "Nazis",
+        "Jews",
+        "Jewish",
+        "Muslim",
+        "Christian",
+        "Western",
+        "Eastern",
+        "Northern",
+        "Southern",
+        "Middle",
+        "East",
+        "West",
+        "North",
+        "South",
+        "Zelenskyy's",
+        "Russia's",
+        "Ukraine's",
+        "America's",
+        "Moscow's",
+        "Washington's",
+        "Kremlin's",
+    ]
 )
 # People often named by surname only; kept out of _NOT_NAME's role list on purpose.
 _SURNAME_PEOPLE: set[str] = set()
@@ -134,7 +386,7 @@ def find_cast(text: str, *, skip: list[tuple[int, int]] | None = None) -> Cast:
     singles = {w[0] for w in found if len(w) == 1}
     cast = Cast(text=text)
     for name in full:
-        if not any(_same_person(name, k) and len(k.split()) >= len(name.split()) for k in cast.people):
+        if not any(_same_full_name(name, k) for k in cast.people):
             cast.people[name] = Actor(name=name, canonical=name)
     for word in sorted(singles):
         if any(_same_person(word, k) for k in cast.people):
@@ -144,7 +396,7 @@ def find_cast(text: str, *, skip: list[tuple[int, int]] | None = None) -> Cast:
 
     for start, end, words in runs:
         surface = " ".join(words)
-        key = _resolve(surface, cast)
+        key = _resolve(surface, cast, start)
         if key:
             cast.mentions.append(Mention(start, end, surface, key, "person"))
     _add_roles(text, cast, skip)
@@ -159,19 +411,40 @@ def _title_case_lines(text: str) -> list[tuple[int, int]]:
         words = re.findall(r"[A-Za-z][\w’']*", line)
         long_words = [w for w in words if len(w) > 3]
         ends_like_prose = line.rstrip().endswith((".", "?", "!", "”", '"'))
-        if not ends_like_prose and len(long_words) >= 4 and sum(w[0].isupper() for w in long_words) >= 0.8 * len(long_words):
+        if (
+            not ends_like_prose
+            and len(long_words) >= 4
+            and sum(w[0].isupper() for w in long_words) >= 0.8 * len(long_words)
+        ):
             spans.append((pos, pos + len(line)))
         pos += len(line)
     return spans
 
 
-def _resolve(surface: str, cast: Cast) -> str | None:
+def _same_full_name(a: str, b: str) -> bool:
+    """Two full names are one person only when surnames and first names agree ('Sergei'/'Sergey' do;
+    'Thomas Graham' and 'Lindsey Graham' do not)."""
+    if not _same_person(a, b):
+        return False
+    fa, fb = a.split()[0], b.split()[0]
+    return fa[0] == fb[0] and (fuzz.ratio(fa, fb) >= 75 or fa.rstrip(".") == fb[0] or fb.rstrip(".") == fa[0])
+
+
+def _resolve(surface: str, cast: Cast, pos: int = 0) -> str | None:
     if surface in cast.people:
         return surface
+    if len(surface.split()) >= 2:
+        full = [k for k in cast.people if _same_full_name(surface, k)]
+        if full:
+            return full[0]
     matches = [k for k in cast.people if _same_person(surface, k)]
     if len(matches) == 1:
         return matches[0]
-    if matches:  # prefer the exact surname, then the closest spelling
+    if matches:
+        # several people share the surname: the one named most recently before this mention
+        named = [m for m in cast.mentions if m.key in matches and m.start < pos and len(m.text.split()) >= 2]
+        if named:
+            return max(named, key=lambda m: m.start).key
         return max(matches, key=lambda k: fuzz.ratio(surface.split()[-1], k.split()[-1]))
     return None
 
@@ -220,7 +493,8 @@ def _add_roles(text: str, cast: Cast, skip: list[tuple[int, int]]) -> None:
         nxt = None
         for cand in cast.mentions:
             if end <= cand.start <= end + 60 and re.fullmatch(
-                r"(?:\s+(?:to|of|in|at)\s+(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*)?,?\s+", text[end : cand.start]
+                r"(?:\s+(?:to|of|in|at)\s+(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*)?,?\s+",
+                text[end : cand.start],
             ):
                 nxt = cand
                 break

@@ -67,7 +67,11 @@ class Backend(Protocol):
     name: str
 
     async def complete(
-        self, messages: list[dict[str, str]], response_model: type[T], *, context: dict[str, Any] | None = None
+        self,
+        messages: list[dict[str, str]],
+        response_model: type[T],
+        *,
+        context: dict[str, Any] | None = None,
     ) -> Reply: ...
 
 
@@ -157,8 +161,13 @@ def _translate(exc: Exception, settings: Settings, attempts: int) -> Exception:
             401: "check the API key (OPENAI_API_KEY or PARLEY_API_KEY)",
             403: "the key is not allowed to use this model",
             404: "check the model name (PARLEY_MODEL) and base URL",
-        }.get(exc.status_code, "the server rejected the request; check model, mode (PARLEY_MODE) and server logs")
-        return ModelRequestFailed(f"model server answered {exc.status_code}: {hint}", status_code=exc.status_code)
+        }.get(
+            exc.status_code,
+            "the server rejected the request; check model, mode (PARLEY_MODE) and server logs",
+        )
+        return ModelRequestFailed(
+            f"model server answered {exc.status_code}: {hint}", status_code=exc.status_code
+        )
     return exc
 
 
@@ -176,7 +185,10 @@ class OpenAIBackend:
 
     def _connect(self) -> None:
         self.client = openai.AsyncOpenAI(
-            base_url=self.base_url, api_key=self.settings.api_key, timeout=self.settings.timeout, max_retries=0
+            base_url=self.base_url,
+            api_key=self.settings.api_key,
+            timeout=self.settings.timeout,
+            max_retries=0,
         )
         raw_create = self.client.chat.completions.create
         self.client.chat.completions.create = self._wrap(raw_create)  # type: ignore[method-assign,assignment]
@@ -237,7 +249,11 @@ class OpenAIBackend:
         }
 
     async def complete(
-        self, messages: list[dict[str, str]], response_model: type[T], *, context: dict[str, Any] | None = None
+        self,
+        messages: list[dict[str, str]],
+        response_model: type[T],
+        *,
+        context: dict[str, Any] | None = None,
     ) -> Reply:
         schema = response_model.model_json_schema()
         key = self._key(messages, schema)
@@ -267,7 +283,7 @@ class OpenAIBackend:
         except InstructorRetryException as exc:
             cause = exc.__cause__
             if isinstance(cause, ModelUnavailable | ModelRequestFailed | ModelTransportError):
-                raise cause  # keeps its own __cause__ (the SDK error) for debugging
+                raise cause from cause.__cause__  # keep the SDK error as the cause
             usage.validation_retries += max(0, usage.calls - calls_before - 1)
             raise ModelOutputInvalid(
                 f"model output failed validation {exc.n_attempts} time(s); last error: {str(cause or exc)[:300]}",
@@ -308,7 +324,11 @@ class FakeBackend:
         return self
 
     async def complete(
-        self, messages: list[dict[str, str]], response_model: type[T], *, context: dict[str, Any] | None = None
+        self,
+        messages: list[dict[str, str]],
+        response_model: type[T],
+        *,
+        context: dict[str, Any] | None = None,
     ) -> Reply:
         await asyncio.sleep(0)
         self.requests.append((messages, response_model))

@@ -23,6 +23,7 @@ from schemas import Actor, Demand, Evidence, Meeting, Rejected, Statement
 from . import _rules as rules
 from .actors import Cast, find_cast
 from .backend import Backend
+from .dates import resolve_date
 from .errors import ModelOutputInvalid
 from .grounding import locate
 from .text import Quote, Sentence, find_quotes, ignored_spans, split_sentences
@@ -32,7 +33,9 @@ __all__ = ["Article", "Proposal", "run_strategy"]
 log = logging.getLogger("parley")
 MIN_DIRECT_WORDS = 4
 # a quote introduced like this names a thing, nobody is speaking: "has been called “…”", "the so-called “…”"
-_SCARE = re.compile(r"\b(called|dubbed|described as|termed|labell?ed|so-called|the word|known as)\s*$", re.IGNORECASE)
+_SCARE = re.compile(
+    r"\b(called|dubbed|described as|termed|labell?ed|so-called|the word|known as)\s*$", re.IGNORECASE
+)
 
 
 @dataclass
@@ -100,8 +103,13 @@ def _choice_model(name: str, field_name: str, choices: list[str], description: s
 def _fewshot_messages(task: str) -> list[dict[str, str]]:
     messages: list[dict[str, str]] = []
     for ex in prompts.load().examples(task):
-        messages.append({"role": "user", "content": f"Passage:\n{ex.text}\n\nQuestion about: {ex.question}\n"
-                         f"Choose from: {', '.join(ex.choices)}"})  # fmt: skip
+        messages.append(
+            {
+                "role": "user",
+                "content": f"Passage:\n{ex.text}\n\nQuestion about: {ex.question}\n"
+                f"Choose from: {', '.join(ex.choices)}",
+            }
+        )
         messages.append({"role": "assistant", "content": f'{{"answer": "{ex.answer}"}}'})
     return messages
 
@@ -117,11 +125,16 @@ class _EvidenceFirst:
         """One short multiple-choice question; None when there is no model or it fails."""
         if self.backend is None or len(choices) < 2:
             return None
-        model = _choice_model(f"{task.title().replace('_', '')}Answer", "answer", choices, "One of the options.")
+        model = _choice_model(
+            f"{task.title().replace('_', '')}Answer", "answer", choices, "One of the options."
+        )
         messages = [
             {"role": "system", "content": self.p.templates["system"]},
             *_fewshot_messages(task),
-            {"role": "user", "content": self.p.templates[template].format(choices=", ".join(choices), **fields)},
+            {
+                "role": "user",
+                "content": self.p.templates[template].format(choices=", ".join(choices), **fields),
+            },
         ]
         try:
             reply = await self.backend.complete(messages, model)
@@ -156,8 +169,13 @@ class _EvidenceFirst:
                 speaker = a.cast.actor(att.key, att.surface)
             else:
                 choices = self._nearby_people(q.start)
-                answer = await self.ask("speaker", "speaker", [*choices, "unknown"],
-                                        passage=a.passage(q.start, q.end), quote=q.text)  # fmt: skip
+                answer = await self.ask(
+                    "speaker",
+                    "speaker",
+                    [*choices, "unknown"],
+                    passage=a.passage(q.start, q.end),
+                    quote=q.text,
+                )
                 if answer and answer != "unknown":
                     speaker = a.cast.actor(answer)
             first = a.sentence_at(q.start)
@@ -168,12 +186,20 @@ class _EvidenceFirst:
                 if s.start < end and s.end > start:
                     used_sentences.add(s_idx)
             if speaker is None:
-                self.out.rejected.append(Rejected(kind="statement", reason="no speaker could be attributed",
-                                                  item={"quote": q.text}))  # fmt: skip
+                self.out.rejected.append(
+                    Rejected(
+                        kind="statement", reason="no speaker could be attributed", item={"quote": q.text}
+                    )
+                )
                 continue
             self.out.statements.append(
-                Statement(speaker=speaker, quote=q.text, direct=True, summary=None,
-                          evidence=[a.span(max(0, start), min(len(a.text), end))])  # fmt: skip
+                Statement(
+                    speaker=speaker,
+                    quote=q.text,
+                    direct=True,
+                    summary=None,
+                    evidence=[a.span(max(0, start), min(len(a.text), end))],
+                )
             )
         for s_idx, s in enumerate(a.sentences):
             if s_idx in used_sentences:
@@ -185,8 +211,13 @@ class _EvidenceFirst:
             fragments = [q for q in a.quotes if s.start <= q.start and q.end <= s.end]
             quote = max(fragments, key=lambda q: len(q.text)).text if fragments else None
             self.out.statements.append(
-                Statement(speaker=a.cast.actor(att.key, att.surface), quote=quote, direct=False,
-                          summary=None, evidence=[a.span(s.start, s.end)])  # fmt: skip
+                Statement(
+                    speaker=a.cast.actor(att.key, att.surface),
+                    quote=quote,
+                    direct=False,
+                    summary=None,
+                    evidence=[a.span(s.start, s.end)],
+                )
             )
 
     def _nearby_people(self, pos: int, limit: int = 6) -> list[str]:
@@ -210,28 +241,40 @@ class _EvidenceFirst:
                 continue  # a sentence built around a direct quote reports speech, not a meeting
             status = rules.meeting_status(s.text, cue_at)
             if status is None:
-                self.out.rejected.append(Rejected(kind="meeting", reason="the text denies any contact",
-                                                  item={"sentence": s.text}))  # fmt: skip
+                self.out.rejected.append(
+                    Rejected(kind="meeting", reason="the text denies any contact", item={"sentence": s.text})
+                )
                 continue
             people = self._participants(s)
             if len(people) < 2 and not (people and word.startswith("visit")):
                 continue
             if not strong:
                 names = " and ".join(p.name for p in people[:4])
-                answer = await self.ask("meeting", "meeting", ["yes", "no"], passage=s.text, participants=names)
+                answer = await self.ask(
+                    "meeting", "meeting", ["yes", "no"], passage=s.text, participants=names
+                )
                 if answer != "yes":
                     continue
-            iso, written = rules.find_date(s.text, a.published)
+            iso, written = resolve_date(s.text, published=a.published)
             self.out.meetings.append(
-                Meeting(participants=people, location=rules.find_location(s.text, a.cast, s.start), date=iso,
-                        date_text=written, status=status, topic=word, evidence=[a.span(s.start, s.end)])  # fmt: skip
+                Meeting(
+                    participants=people,
+                    location=rules.find_location(s.text, a.cast, s.start),
+                    date=iso,
+                    date_text=written,
+                    status=status,
+                    topic=word,
+                    evidence=[a.span(s.start, s.end)],
+                )
             )
 
     def _participants(self, s: Sentence) -> list[Actor]:
         people: list[Actor] = []
         seen: set[str] = set()
         for m in self.a.cast.in_span(s.start, s.end):
-            if m.key in seen:
+            if m.key in seen or re.search(
+                r"(?i)according to (the )?$", self.a.text[max(0, m.start - 20) : m.start]
+            ):
                 continue
             seen.add(m.key)
             people.append(self.a.cast.actor(m.key, m.text))
@@ -253,8 +296,14 @@ class _EvidenceFirst:
             if of is None:
                 others = [m.key for m in a.cast.in_span(s.start, s.end) if m.key != by.canonical]
                 others = list(dict.fromkeys(others))[:5]
-                answer = await self.ask("demand_target", "demand_target", [*others, "nobody"],
-                                        passage=s.text, by=by.name, demand=parts.what)  # fmt: skip
+                answer = await self.ask(
+                    "demand_target",
+                    "demand_target",
+                    [*others, "nobody"],
+                    passage=s.text,
+                    by=by.name,
+                    demand=parts.what,
+                )
                 if answer and answer != "nobody":
                     of = a.cast.actor(answer)
             self.out.demands.append(
@@ -329,7 +378,10 @@ async def _single_call(article: Article, backend: Backend) -> Proposal:
     published = f"Published: {article.published.isoformat()}\n" if article.published else ""
     messages = [
         {"role": "system", "content": p.templates["system"]},
-        {"role": "user", "content": p.templates["single_call"].format(article=article.text, published=published)},
+        {
+            "role": "user",
+            "content": p.templates["single_call"].format(article=article.text, published=published),
+        },
     ]
     reply = await backend.complete(messages, _LLMArticle, context={"article": article.text})
     got: _LLMArticle = reply.value
@@ -339,19 +391,28 @@ async def _single_call(article: Article, backend: Backend) -> Proposal:
         if ev is None:
             continue
         out.meetings.append(
-            Meeting(participants=[Actor(name=n) for n in m.participants if n.strip()], location=m.location,
-                    date_text=m.date_text, status=m.status, evidence=[ev])  # fmt: skip
+            Meeting(
+                participants=[Actor(name=n) for n in m.participants if n.strip()],
+                location=m.location,
+                date_text=m.date_text,
+                status=m.status,
+                evidence=[ev],
+            )
         )
     for st in got.statements:
         ev = locate(st.evidence, article.text)
         if ev is not None:
             out.statements.append(
-                Statement(speaker=Actor(name=st.speaker), quote=st.quote, direct=st.quote is not None, evidence=[ev])
+                Statement(
+                    speaker=Actor(name=st.speaker), quote=st.quote, direct=st.quote is not None, evidence=[ev]
+                )
             )
     for d in got.demands:
         ev = locate(d.evidence, article.text)
         if ev is not None:
             out.demands.append(
-                Demand(by=Actor(name=d.by), of=Actor(name=d.of) if d.of else None, demand=d.demand, evidence=[ev])
+                Demand(
+                    by=Actor(name=d.by), of=Actor(name=d.of) if d.of else None, demand=d.demand, evidence=[ev]
+                )
             )
     return out

@@ -43,7 +43,14 @@ def _body_matcher(r1: Any, r2: Any) -> None:
 
 
 def _scrub_request(request: Any) -> Any:
-    for header in ("authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "cookie"):
+    for header in (
+        "authorization",
+        "api-key",
+        "x-api-key",
+        "openai-organization",
+        "openai-project",
+        "cookie",
+    ):
         request.headers.pop(header, None)
         request.headers.pop(header.title(), None)
     return request

@@ -13,7 +13,13 @@ from typing import Any, Literal
 import pytest
 from pydantic import BaseModel, Field
 
-from extract import ModelOutputInvalid, ModelRequestFailed, ModelTransportError, ModelUnavailable, resolve_settings
+from extract import (
+    ModelOutputInvalid,
+    ModelRequestFailed,
+    ModelTransportError,
+    ModelUnavailable,
+    resolve_settings,
+)
 from extract.backend import OpenAIBackend, usage_scope
 from extract.cache import ResponseCache, cache_key
 from tests.fake_openai import FakeOpenAI, Reply, tool_call_completion
@@ -41,14 +47,27 @@ def _ok(answer: str = "yes") -> Reply:
 # cache
 
 
-BASE = {"base_url": "u", "model": "m", "messages": MESSAGES, "schema": {"a": 1}, "mode": "tools",
-        "sampling": {"temperature": 0.0, "seed": 0, "max_tokens": 256}}  # fmt: skip
+BASE = {
+    "base_url": "u",
+    "model": "m",
+    "messages": MESSAGES,
+    "schema": {"a": 1},
+    "mode": "tools",
+    "sampling": {"temperature": 0.0, "seed": 0, "max_tokens": 256},
+}
 
 
-@pytest.mark.parametrize("part, value", [
-    ("base_url", "other"), ("model", "m2"), ("messages", [{"role": "user", "content": "x"}]),
-    ("schema", {"a": 2}), ("mode", "json"), ("sampling", {"temperature": 0.5, "seed": 0, "max_tokens": 256}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "part, value",
+    [
+        ("base_url", "other"),
+        ("model", "m2"),
+        ("messages", [{"role": "user", "content": "x"}]),
+        ("schema", {"a": 2}),
+        ("mode", "json"),
+        ("sampling", {"temperature": 0.5, "seed": 0, "max_tokens": 256}),
+    ],
+)
 def test_each_component_changes_the_cache_key(part: str, value: Any) -> None:
     assert cache_key({**BASE, part: value}, prompt_hash="p") != cache_key(BASE, prompt_hash="p")
 
@@ -99,7 +118,9 @@ def test_invalid_output_is_never_cached(tmp_path: Path) -> None:
 @local
 def test_429_with_retry_after_is_honoured_then_succeeds() -> None:
     with FakeOpenAI() as fake:
-        fake.enqueue(Reply(status=429, body={"error": {"message": "slow down"}}, headers={"retry-after": "0.4"}), _ok())
+        fake.enqueue(
+            Reply(status=429, body={"error": {"message": "slow down"}}, headers={"retry-after": "0.4"}), _ok()
+        )
         t0 = time.perf_counter()
         with usage_scope() as usage:
             reply = asyncio.run(_backend(fake).complete(MESSAGES, Pick))
@@ -112,7 +133,9 @@ def test_429_with_retry_after_is_honoured_then_succeeds() -> None:
 @local
 def test_500s_until_the_cap_raise_transport_error() -> None:
     with FakeOpenAI() as fake:
-        fake.enqueue(*[Reply(status=500, body={"error": {"message": "boom"}}, headers={"retry-after": "0"})] * 3)
+        fake.enqueue(
+            *[Reply(status=500, body={"error": {"message": "boom"}}, headers={"retry-after": "0"})] * 3
+        )
         with pytest.raises(ModelTransportError) as info:
             asyncio.run(_backend(fake, max_transport_retries=2).complete(MESSAGES, Pick))
     assert len(fake.requests) == 3 and info.value.attempts == 3
@@ -145,13 +168,12 @@ def test_invalid_output_is_reasked_with_the_error() -> None:
 def test_no_server_says_how_to_start_one() -> None:
     settings = resolve_settings({}, base_url="http://127.0.0.1:9/v1", cache=False, max_transport_retries=0)
     backend = OpenAIBackend(settings, base_url=settings.base_url or "")
-    with pytest.raises(ModelUnavailable, match="parley serve.*PARLEY_BASE_URL"):
+    with pytest.raises(ModelUnavailable, match=r"parley serve.*PARLEY_BASE_URL"):
         asyncio.run(backend.complete(MESSAGES, Pick))
 
 
 def test_missing_local_extra_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    from extract import LocalExtraMissing
-    from extract import server
+    from extract import LocalExtraMissing, server
 
     monkeypatch.setattr(server.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(LocalExtraMissing, match=r"pip install -e '\.\[local\]'"):

@@ -46,16 +46,26 @@ def _settings(base_url: str, **kw: Any) -> Any:
 
 async def _extract(text: str, published: str | None, base_url: str, strategy: str) -> Any:
     try:
-        return await aextract_article(text, published=published, settings=_settings(base_url, strategy=strategy))
+        return await aextract_article(
+            text, published=published, settings=_settings(base_url, strategy=strategy)
+        )
     except ModelUnavailable as exc:
-        raise AssertionError(f"a request had no recording (prompt or pipeline changed?): re-record with {RERECORD}") from exc
+        raise AssertionError(
+            f"a request had no recording (prompt or pipeline changed?): re-record with {RERECORD}"
+        ) from exc
 
 
 @pytest.mark.vcr
 def test_seed_eval_meets_baseline(base_url: str, tmp_path: Path) -> None:
     """The default strategy over every seed, replayed: all grounded, none failed, F1 not below the baseline."""
-    summary = asyncio.run(run_eval(lambda t, p: _extract(t, p, base_url, "evidence-first"), out_dir=tmp_path,
-                                   label="cassettes", settings_info={"strategy": "evidence-first"}))  # fmt: skip
+    summary = asyncio.run(
+        run_eval(
+            lambda t, p: _extract(t, p, base_url, "evidence-first"),
+            out_dir=tmp_path,
+            label="cassettes",
+            settings_info={"strategy": "evidence-first"},
+        )
+    )
     assert summary["failed_articles"] == []
     assert summary["grounded_rate"] == 1.0
     assert summary["hallucinated_quotes"] == 0
@@ -67,8 +77,14 @@ def test_seed_eval_meets_baseline(base_url: str, tmp_path: Path) -> None:
 @pytest.mark.vcr
 def test_single_call_baseline_replays(base_url: str, tmp_path: Path) -> None:
     """The naive strategy is kept for the ablation; it must still run (articles may fail, rows are kept)."""
-    summary = asyncio.run(run_eval(lambda t, p: _extract(t, p, base_url, "single-call"), out_dir=tmp_path,
-                                   label="single-call", settings_info={"strategy": "single-call"}))  # fmt: skip
+    summary = asyncio.run(
+        run_eval(
+            lambda t, p: _extract(t, p, base_url, "single-call"),
+            out_dir=tmp_path,
+            label="single-call",
+            settings_info={"strategy": "single-call"},
+        )
+    )
     assert summary["articles"] == len(load_all())
     assert summary["grounded_rate"] == 1.0  # whatever it returns is grounded; the rest went to `rejected`
     outputs = sorted((tmp_path / "outputs").glob("*.json"))
@@ -81,10 +97,13 @@ class Pick(BaseModel):
 
 _MESSAGES = [
     {"role": "system", "content": "You answer one short question about a passage. Choose one option."},
-    {"role": "user", "content": 'Passage:\nAfter the talks in Lima, "We will stay until there is a deal," '
-     "said Pablo Mena, the deputy foreign minister.\n\nWho said the quoted words? Choose from: Kari Lund, "
-     "Pablo Mena, unknown."},
-]  # fmt: skip
+    {
+        "role": "user",
+        "content": 'Passage:\nAfter the talks in Lima, "We will stay until there is a deal," '
+        "said Pablo Mena, the deputy foreign minister.\n\nWho said the quoted words? Choose from: Kari Lund, "
+        "Pablo Mena, unknown.",
+    },
+]
 
 
 @pytest.mark.parametrize("mode", ["tools", "json"])
@@ -123,7 +142,9 @@ def test_network_is_blocked_outside_cassettes() -> None:
         socket.create_connection(("93.184.216.34", 80), timeout=1)
 
 
-_SECRET = re.compile(r"(?im)^\s*-?\s*(authorization|api-key|x-api-key|openai-organization)\s*:|bearer\s+[\w.-]{8,}|sk-[A-Za-z0-9_-]{16,}")
+_SECRET = re.compile(
+    r"(?im)^\s*-?\s*(authorization|api-key|x-api-key|openai-organization)\s*:|bearer\s+[\w.-]{8,}|sk-[A-Za-z0-9_-]{16,}"
+)
 
 
 def test_cassettes_hold_no_secrets() -> None:

@@ -15,7 +15,9 @@ SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
 def test_run_writes_json_and_summary(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["run", str(SEEDS), "--strategy", "rules-only", "--out", str(tmp_path), "--no-cache"])
+    result = runner.invoke(
+        app, ["run", str(SEEDS), "--strategy", "rules-only", "--out", str(tmp_path), "--no-cache"]
+    )
     assert result.exit_code == 0, result.output
     files = sorted(tmp_path.glob("*.json"))
     assert len(files) == len(list(SEEDS.glob("*.txt")))
@@ -31,7 +33,9 @@ def test_run_writes_json_and_summary(tmp_path: Path) -> None:
 
 def test_run_json_lines(tmp_path: Path) -> None:
     one = next(SEEDS.glob("002_*.txt"))
-    result = runner.invoke(app, ["run", str(one), "--strategy", "rules-only", "--out", str(tmp_path), "--json", "--no-cache"])
+    result = runner.invoke(
+        app, ["run", str(one), "--strategy", "rules-only", "--out", str(tmp_path), "--json", "--no-cache"]
+    )
     assert result.exit_code == 0
     record = json.loads(result.output.strip().splitlines()[0])
     assert record["article"] == one.name and record["statements"]
@@ -45,7 +49,9 @@ def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
 def test_eval_rescore_and_compare(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     (run_dir / "outputs").mkdir(parents=True)
-    res = runner.invoke(app, ["run", str(SEEDS), "--strategy", "rules-only", "--out", str(run_dir / "outputs"), "--no-cache"])
+    res = runner.invoke(
+        app, ["run", str(SEEDS), "--strategy", "rules-only", "--out", str(run_dir / "outputs"), "--no-cache"]
+    )
     assert res.exit_code == 0
     result = runner.invoke(app, ["eval", "--rescore", str(run_dir), "--compare", str(run_dir)])
     assert result.exit_code == 0, result.output

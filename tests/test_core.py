@@ -10,7 +10,14 @@ import pytest
 
 import extract
 import schemas
-from extract import ConfigError, FakeBackend, InputRejected, aextract_article, extract_article, resolve_settings
+from extract import (
+    ConfigError,
+    FakeBackend,
+    InputRejected,
+    aextract_article,
+    extract_article,
+    resolve_settings,
+)
 from extract.grounding import locate, verify
 from extract.pipeline import Article
 from extract.text import find_quotes, ignored_spans, split_sentences
@@ -26,15 +33,32 @@ def test_json_schema_file_is_current() -> None:
 
 
 def test_every_schema_field_is_described() -> None:
-    for model in (schemas.Evidence, schemas.Actor, schemas.Meeting, schemas.Statement, schemas.Demand,
-                  schemas.Rejected, schemas.Usage, schemas.Meta, schemas.ArticleExtraction):  # fmt: skip
+    for model in (
+        schemas.Evidence,
+        schemas.Actor,
+        schemas.Meeting,
+        schemas.Statement,
+        schemas.Demand,
+        schemas.Rejected,
+        schemas.Usage,
+        schemas.Meta,
+        schemas.ArticleExtraction,
+    ):
         for name, field in model.model_fields.items():
-            assert field.description, f"{model.__name__}.{name} has no description (descriptions are prompt text)"
+            assert field.description, (
+                f"{model.__name__}.{name} has no description (descriptions are prompt text)"
+            )
 
 
 def test_public_api_is_pinned() -> None:
-    assert set(extract.__all__) >= {"extract_article", "aextract_article", "FakeBackend", "InputRejected",
-                                    "ModelUnavailable", "resolve_settings"}  # fmt: skip
+    assert set(extract.__all__) >= {
+        "extract_article",
+        "aextract_article",
+        "FakeBackend",
+        "InputRejected",
+        "ModelUnavailable",
+        "resolve_settings",
+    }
     assert "ValidationError" not in extract.__all__
 
 
@@ -97,7 +121,12 @@ def test_bad_input_is_rejected_clearly(bad: object) -> None:
 def test_settings_precedence_arguments_over_environment_over_defaults() -> None:
     env = {"PARLEY_MODEL": "env-model", "PARLEY_BASE_URL": "http://env:1/v1", "OPENAI_API_KEY": "sk-envkey"}
     s = resolve_settings(env, model="arg-model", cache=False)
-    assert (s.model, s.base_url, s.api_key, s.cache_dir) == ("arg-model", "http://env:1/v1", "sk-envkey", None)
+    assert (s.model, s.base_url, s.api_key, s.cache_dir) == (
+        "arg-model",
+        "http://env:1/v1",
+        "sk-envkey",
+        None,
+    )
     assert resolve_settings({}, cache=False).model == "SmolLM2-135M-Instruct"
     assert "sk-envkey" not in repr(s)
 
@@ -138,7 +167,11 @@ def test_model_is_asked_only_about_ambiguous_quotes() -> None:
     assert len(fake.requests) == 1  # only the unattributed quote
     messages, model = fake.requests[0]
     assert "There is more to do than ever before" in messages[-1]["content"]
-    assert set(model.model_json_schema()["properties"]["answer"]["enum"]) == {"Ana Kovac", "Ivo Maric", "unknown"}
+    assert set(model.model_json_schema()["properties"]["answer"]["enum"]) == {
+        "Ana Kovac",
+        "Ivo Maric",
+        "unknown",
+    }
     quoted = [s for s in r.statements if s.quote and s.quote.startswith("There is more")]
     assert quoted[0].speaker.canonical == "Ivo Maric"
 
@@ -153,14 +186,22 @@ def test_unknown_speaker_goes_to_rejected_not_results() -> None:
 def test_single_call_drops_items_whose_evidence_is_not_in_the_text() -> None:
     answer = {
         "meetings": [],
-        "statements": [{"speaker": "Kovac", "quote": "We agreed to keep talking,", "evidence": "We agreed to keep talking,"},
-                       {"speaker": "Maric", "quote": "invented words", "evidence": "Maric said invented words"}],
+        "statements": [
+            {
+                "speaker": "Kovac",
+                "quote": "We agreed to keep talking,",
+                "evidence": "We agreed to keep talking,",
+            },
+            {"speaker": "Maric", "quote": "invented words", "evidence": "Maric said invented words"},
+        ],
         "demands": [],
-    }  # fmt: skip
+    }
     fake = FakeBackend().enqueue(answer)
     s = resolve_settings({}, cache=False, strategy="single-call")
     with pytest.raises(Exception, match="not in the article"):
-        asyncio.run(aextract_article(ARTICLE, backend=fake, settings=s))  # validator runs with the article context
+        asyncio.run(
+            aextract_article(ARTICLE, backend=fake, settings=s)
+        )  # validator runs with the article context
 
 
 def test_ungrounded_items_are_moved_to_rejected() -> None:
@@ -168,10 +209,18 @@ def test_ungrounded_items_are_moved_to_rejected() -> None:
     from extract.pipeline import Proposal
     from schemas import Actor, Statement
 
-    good = Statement(speaker=Actor(name="Kovac"), quote="We agreed to keep talking,", direct=True,
-                     evidence=[Evidence(text="We agreed to keep talking,", start=0, end=5)])  # wrong offsets: re-found
-    bad = Statement(speaker=Actor(name="Maric"), quote="never said", direct=True,
-                    evidence=[Evidence(text="never said this", start=0, end=15)])  # fmt: skip
+    good = Statement(
+        speaker=Actor(name="Kovac"),
+        quote="We agreed to keep talking,",
+        direct=True,
+        evidence=[Evidence(text="We agreed to keep talking,", start=0, end=5)],
+    )  # wrong offsets: re-found
+    bad = Statement(
+        speaker=Actor(name="Maric"),
+        quote="never said",
+        direct=True,
+        evidence=[Evidence(text="never said this", start=0, end=15)],
+    )
     out = _ground(Proposal(statements=[good, bad]), ARTICLE)
     assert [s.speaker.name for s in out.statements] == ["Kovac"]
     assert out.statements[0].evidence[0].start == ARTICLE.index("We agreed")

@@ -14,8 +14,15 @@ from evals.scoring import actor_similarity, combine
 from extract.grounding import locate
 from schemas import Actor, ArticleExtraction, Demand, Evidence, Meeting, Statement
 
-META = {"model": "m", "base_url_host": "h", "strategy": "s", "mode": "tools", "prompt_version": "1",
-        "prompt_hash": "p", "schema_hash": "s"}  # fmt: skip
+META = {
+    "model": "m",
+    "base_url_host": "h",
+    "strategy": "s",
+    "mode": "tools",
+    "prompt_version": "1",
+    "prompt_hash": "p",
+    "schema_hash": "s",
+}
 
 
 @pytest.mark.parametrize("exp", load_all(), ids=lambda e: e.article)
@@ -42,16 +49,35 @@ def _a(actor: object) -> Actor:
 
 def perfect_prediction(exp: Expectations, text: str) -> ArticleExtraction:
     """The expectations themselves, as a prediction."""
-    return ArticleExtraction.model_validate({
-        "meetings": [Meeting(participants=[_a(p) for p in m.participants], location=m.location, date=m.date,
-                             date_text=m.date_text, status=m.status, evidence=_ev(text, m.evidence[0]))
-                     for m in exp.meetings if not m.optional],
-        "statements": [Statement(speaker=_a(s.speaker), quote=s.quote, direct=s.direct, evidence=_ev(text, s.evidence[0]))
-                       for s in exp.statements if not s.optional],
-        "demands": [Demand(by=_a(d.by), of=_a(d.of), demand=d.demand, evidence=_ev(text, d.evidence[0]))
-                    for d in exp.demands if not d.optional],
-        "meta": META,
-    })  # fmt: skip
+    return ArticleExtraction.model_validate(
+        {
+            "meetings": [
+                Meeting(
+                    participants=[_a(p) for p in m.participants],
+                    location=m.location,
+                    date=m.date,
+                    date_text=m.date_text,
+                    status=m.status,
+                    evidence=_ev(text, m.evidence[0]),
+                )
+                for m in exp.meetings
+                if not m.optional
+            ],
+            "statements": [
+                Statement(
+                    speaker=_a(s.speaker), quote=s.quote, direct=s.direct, evidence=_ev(text, s.evidence[0])
+                )
+                for s in exp.statements
+                if not s.optional
+            ],
+            "demands": [
+                Demand(by=_a(d.by), of=_a(d.of), demand=d.demand, evidence=_ev(text, d.evidence[0]))
+                for d in exp.demands
+                if not d.optional
+            ],
+            "meta": META,
+        }
+    )
 
 
 def test_perfect_prediction_scores_one() -> None:
@@ -77,11 +103,24 @@ def test_hallucinated_items_cost_precision_and_traps_are_reported() -> None:
     exp = next(e for e in load_all() if e.article.startswith("002"))
     text = (seeds_dir() / exp.article).read_text(encoding="utf-8")
     trap = "Secretary of State Antony Blinken hasn’t spoken with Russian Foreign Minister Sergey Lavrov since February 15"
-    pred = ArticleExtraction(meetings=[Meeting(participants=[Actor(name="Antony Blinken"), Actor(name="Sergey Lavrov")],
-                                               status="held", evidence=_ev(text, trap))],
-                             statements=[Statement(speaker=Actor(name="Nobody Real"), quote="We will win", direct=True,
-                                                   evidence=[Evidence(text="x", start=0, end=1)])],
-                             meta=META)  # type: ignore[arg-type]  # fmt: skip
+    pred = ArticleExtraction(
+        meetings=[
+            Meeting(
+                participants=[Actor(name="Antony Blinken"), Actor(name="Sergey Lavrov")],
+                status="held",
+                evidence=_ev(text, trap),
+            )
+        ],
+        statements=[
+            Statement(
+                speaker=Actor(name="Nobody Real"),
+                quote="We will win",
+                direct=True,
+                evidence=[Evidence(text="x", start=0, end=1)],
+            )
+        ],
+        meta=META,
+    )  # type: ignore[arg-type]
     score = score_article(text, exp, pred)
     assert score.counts["meetings"].tp == 0 and score.counts["meetings"].fp == 1
     assert score.counts["statements"].precision == 0.0
@@ -90,7 +129,10 @@ def test_hallucinated_items_cost_precision_and_traps_are_reported() -> None:
 
 
 def test_actor_similarity_is_last_name_aware() -> None:
-    assert actor_similarity(Actor(name="Khalizada"), Actor(name="Zamai Khalizad", canonical="Zalmay Khalilzad")) >= 0.8
+    assert (
+        actor_similarity(Actor(name="Khalizada"), Actor(name="Zamai Khalizad", canonical="Zalmay Khalilzad"))
+        >= 0.8
+    )
     assert actor_similarity(Actor(name="Antov"), Actor(name="Anatoly Antonov")) >= 0.8
     assert actor_similarity(Actor(name="Sergey Lavrov"), Actor(name="Antony Blinken")) < 0.5
 
@@ -101,10 +143,17 @@ def test_evidence_overlap() -> None:
 
 
 def test_baseline_gate_flags_drops_beyond_tolerance() -> None:
-    baseline = {"tolerance": 0.05, "f1": {"meetings": 0.8, "statements": 0.8, "demands": 0.5}, "grounded_rate": 1.0}
+    baseline = {
+        "tolerance": 0.05,
+        "f1": {"meetings": 0.8, "statements": 0.8, "demands": 0.5},
+        "grounded_rate": 1.0,
+    }
     ok = {"per_type": {k: {"f1": v} for k, v in baseline["f1"].items()}, "grounded_rate": 1.0}  # type: ignore[union-attr]
     assert check_baseline(ok, baseline) == []  # type: ignore[arg-type]
-    low = {"per_type": {"meetings": {"f1": 0.7}, "statements": {"f1": 0.8}, "demands": {"f1": 0.5}}, "grounded_rate": 1.0}
+    low = {
+        "per_type": {"meetings": {"f1": 0.7}, "statements": {"f1": 0.8}, "demands": {"f1": 0.5}},
+        "grounded_rate": 1.0,
+    }
     assert any("meetings F1 0.700" in p for p in check_baseline(low, baseline))  # type: ignore[arg-type]
 
 
