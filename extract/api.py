@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import prompts
-from schemas import ArticleExtraction, Demand, Evidence, Meeting, Meta, Rejected, Statement, schema_hash
+from schemas import ArticleExtraction, Evidence, Meeting, Meta, Rejected, Statement, schema_hash
 
 from .backend import Backend, OpenAIBackend, usage_scope
 from .cache import ResponseCache
@@ -29,11 +29,25 @@ _backends: dict[tuple[Any, ...], OpenAIBackend] = {}
 def get_backend(settings: Settings) -> OpenAIBackend:
     """One shared client (and one embedded server) per model configuration, reused by concurrent calls."""
     base_url = settings.base_url or embedded_base_url()
-    key = (base_url, settings.model, settings.resolved_mode(), settings.api_key, settings.cache_dir, settings.timeout,
-           settings.max_transport_retries, settings.retry_backoff, settings.max_validation_retries,
-           settings.temperature, settings.max_tokens)
+    key = (
+        base_url,
+        settings.model,
+        settings.resolved_mode(),
+        settings.api_key,
+        settings.cache_dir,
+        settings.timeout,
+        settings.max_transport_retries,
+        settings.retry_backoff,
+        settings.max_validation_retries,
+        settings.temperature,
+        settings.max_tokens,
+    )
     if key not in _backends:
-        cache = ResponseCache(settings.cache_dir, prompt_hash=prompts.prompt_hash()) if settings.cache_dir else None
+        cache = (
+            ResponseCache(settings.cache_dir, prompt_hash=prompts.prompt_hash())
+            if settings.cache_dir
+            else None
+        )
         _backends[key] = OpenAIBackend(settings, base_url=base_url, cache=cache)
     return _backends[key]
 
@@ -65,10 +79,17 @@ async def aextract_article(
     when = _parse_date(published)
     if settings is None:
         settings = resolve_settings(
-            model=model, base_url=base_url, api_key=api_key, strategy=strategy, mode=mode, cache=cache,
-            timeout=timeout, max_transport_retries=max_transport_retries,
-            max_validation_retries=max_validation_retries, temperature=temperature,
-        )  # fmt: skip
+            model=model,
+            base_url=base_url,
+            api_key=api_key,
+            strategy=strategy,
+            mode=mode,
+            cache=cache,
+            timeout=timeout,
+            max_transport_retries=max_transport_retries,
+            max_validation_retries=max_validation_retries,
+            temperature=temperature,
+        )
     started = time.perf_counter()
     article = Article(text, when)
     if backend is None and settings.strategy != "rules-only":
@@ -77,15 +98,26 @@ async def aextract_article(
         proposal = await run_strategy(settings.strategy, article, backend)
     result = _ground(proposal, text)
     result_meta = Meta(
-        model=settings.model, base_url_host=settings.host, strategy=settings.strategy,
-        mode=settings.resolved_mode(), prompt_version=prompts.PROMPT_VERSION, prompt_hash=prompts.prompt_hash(),
-        schema_hash=schema_hash(), usage=usage, cached=usage.cache_hits > 0 and usage.calls == 0,
+        model=settings.model,
+        base_url_host=settings.host,
+        strategy=settings.strategy,
+        mode=settings.resolved_mode(),
+        prompt_version=prompts.PROMPT_VERSION,
+        prompt_hash=prompts.prompt_hash(),
+        schema_hash=schema_hash(),
+        usage=usage,
+        cached=usage.cache_hits > 0 and usage.calls == 0,
         elapsed_s=round(time.perf_counter() - started, 4),
-    )  # fmt: skip
-    return code_extraction(ArticleExtraction(
-        meetings=result.meetings, statements=result.statements, demands=result.demands,
-        rejected=result.rejected, meta=result_meta,
-    ))  # fmt: skip
+    )
+    return code_extraction(
+        ArticleExtraction(
+            meetings=result.meetings,
+            statements=result.statements,
+            demands=result.demands,
+            rejected=result.rejected,
+            meta=result_meta,
+        )
+    )
 
 
 def extract_article(text: str, **options: Any) -> ArticleExtraction:
@@ -94,7 +126,9 @@ def extract_article(text: str, **options: Any) -> ArticleExtraction:
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(aextract_article(text, **options))
-    raise ConfigError("extract_article() was called inside a running event loop: await aextract_article() instead")
+    raise ConfigError(
+        "extract_article() was called inside a running event loop: await aextract_article() instead"
+    )
 
 
 def _parse_date(value: date | str | None) -> date | None:
@@ -123,9 +157,10 @@ def _ground(p: Proposal, text: str) -> Proposal:
     """Verify every item's evidence (and quote) against the text; move failures to `rejected`. Merge repeats."""
     out = Proposal(rejected=list(p.rejected))
     kinds: list[tuple[str, list[Any], list[Any]]] = [
-        ("meeting", p.meetings, out.meetings), ("statement", p.statements, out.statements),
+        ("meeting", p.meetings, out.meetings),
+        ("statement", p.statements, out.statements),
         ("demand", p.demands, out.demands),
-    ]  # fmt: skip
+    ]
     for kind, items, kept in kinds:
         for item in items:
             evidence = _regrounded(item.evidence, text)
@@ -142,7 +177,9 @@ def _ground(p: Proposal, text: str) -> Proposal:
                 continue
             kept.append(item.model_copy(update=update))
     out.meetings = _merge_meetings(out.meetings)
-    out.statements = _dedupe(out.statements, lambda s: (s.speaker.canonical or s.speaker.name, s.quote or s.evidence[0].text))
+    out.statements = _dedupe(
+        out.statements, lambda s: (s.speaker.canonical or s.speaker.name, s.quote or s.evidence[0].text)
+    )
     out.demands = _dedupe(out.demands, lambda d: (d.by.canonical or d.by.name, d.evidence[0].text))
     return out
 
@@ -170,12 +207,15 @@ def _merge_meetings(meetings: list[Meeting]) -> list[Meeting]:
             a, b = _people(kept), _people(m)
             if kept.status == m.status and (a <= b or b <= a):
                 participants = kept.participants if len(a) >= len(b) else m.participants
-                merged[i] = kept.model_copy(update={
-                    "participants": participants,
-                    "evidence": kept.evidence + [e for e in m.evidence if e not in kept.evidence],
-                    "location": kept.location or m.location, "date": kept.date or m.date,
-                    "date_text": kept.date_text or m.date_text,
-                })  # fmt: skip
+                merged[i] = kept.model_copy(
+                    update={
+                        "participants": participants,
+                        "evidence": kept.evidence + [e for e in m.evidence if e not in kept.evidence],
+                        "location": kept.location or m.location,
+                        "date": kept.date or m.date,
+                        "date_text": kept.date_text or m.date_text,
+                    }
+                )
                 break
         else:
             merged.append(m)

@@ -23,17 +23,23 @@ from .settings import STRATEGIES, Settings, resolve_settings
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Evidence-backed extraction of diplomatic events.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Evidence-backed extraction of diplomatic events."
+)
 console = Console()
 err = Console(stderr=True)
 
-BaseUrl = Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible server; default: embedded model")]
+BaseUrl = Annotated[
+    str | None, typer.Option("--base-url", help="OpenAI-compatible server; default: embedded model")
+]
 Model = Annotated[str | None, typer.Option("--model", help="Model name sent to the server")]
 Strategy = Annotated[str | None, typer.Option("--strategy", help=f"One of: {', '.join(STRATEGIES)}")]
 
 
 def _settings(base_url: str | None, model: str | None, strategy: str | None, no_cache: bool) -> Settings:
-    return resolve_settings(base_url=base_url, model=model, strategy=strategy, cache=False if no_cache else None)
+    return resolve_settings(
+        base_url=base_url, model=model, strategy=strategy, cache=False if no_cache else None
+    )
 
 
 def _article_files(paths: list[Path]) -> list[Path]:
@@ -60,11 +66,16 @@ def _table(name: str, result: ArticleExtraction) -> Table:
     table.add_column("evidence (offsets)", style="dim")
     for m in result.meetings:
         who = " · ".join(p.canonical or p.name for p in m.participants)
-        what = f"[{m.status}] {m.topic or ''}" + (f" @ {m.location}" if m.location else "") + (
-            f" ({m.date_text})" if m.date_text else "")
+        what = (
+            f"[{m.status}] {m.topic or ''}"
+            + (f" @ {m.location}" if m.location else "")
+            + (f" ({m.date_text})" if m.date_text else "")
+        )
         table.add_row("meeting", who, what, _ev(m.evidence[0]))
     for s in result.statements:
-        what = f"“{s.quote}”" if s.quote and s.direct else ("reported" + (f": “{s.quote}”" if s.quote else ""))
+        what = (
+            f"“{s.quote}”" if s.quote and s.direct else ("reported" + (f": “{s.quote}”" if s.quote else ""))
+        )
         table.add_row("statement", s.speaker.canonical or s.speaker.name, what, _ev(s.evidence[0]))
     for d in result.demands:
         target = f" → {d.of.canonical or d.of.name}" if d.of else ""
@@ -78,23 +89,33 @@ def _ev(ev: Any) -> str:
 
 
 def _summary_md(rows: list[tuple[str, ArticleExtraction | None, str | None]], settings: Settings) -> str:
-    lines = ["# parley run", "", f"- model: `{settings.model}` at `{settings.host}`, strategy `{settings.strategy}`",
-             f"- date: {datetime.now(UTC).isoformat(timespec='seconds')}", "",
-             "| article | meetings | statements | demands | rejected | seconds | cached | error |",
-             "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines = [
+        "# parley run",
+        "",
+        f"- model: `{settings.model}` at `{settings.host}`, strategy `{settings.strategy}`",
+        f"- date: {datetime.now(UTC).isoformat(timespec='seconds')}",
+        "",
+        "| article | meetings | statements | demands | rejected | seconds | cached | error |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for name, r, error in rows:
         if r is None:
             lines.append(f"| {name} | – | – | – | – | – | – | {error} |")
         else:
-            lines.append(f"| {name} | {len(r.meetings)} | {len(r.statements)} | {len(r.demands)} | "
-                         f"{len(r.rejected)} | {r.meta.elapsed_s:.2f} | {r.meta.cached} | |")  # fmt: skip
+            lines.append(
+                f"| {name} | {len(r.meetings)} | {len(r.statements)} | {len(r.demands)} | "
+                f"{len(r.rejected)} | {r.meta.elapsed_s:.2f} | {r.meta.cached} | |"
+            )
     for name, r, _ in rows:
         if r is None:
             continue
         lines += ["", f"## {name}", ""]
         for m in r.meetings:
-            lines.append(f"- **meeting** [{m.status}] {', '.join(p.name for p in m.participants)}"
-                         + (f" @ {m.location}" if m.location else "") + f" — “{m.evidence[0].text}”")  # fmt: skip
+            lines.append(
+                f"- **meeting** [{m.status}] {', '.join(p.name for p in m.participants)}"
+                + (f" @ {m.location}" if m.location else "")
+                + f" — “{m.evidence[0].text}”"
+            )
         for s in r.statements:
             lines.append(f"- **statement** {s.speaker.name}: “{s.quote or s.evidence[0].text}”")
         for d in r.demands:
@@ -109,7 +130,9 @@ def run(
     base_url: BaseUrl = None,
     model: Model = None,
     strategy: Strategy = None,
-    published: Annotated[str | None, typer.Option(help="Publication date YYYY-MM-DD for every article")] = None,
+    published: Annotated[
+        str | None, typer.Option(help="Publication date YYYY-MM-DD for every article")
+    ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the cache")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of tables")] = False,
 ) -> None:
@@ -128,7 +151,10 @@ def run(
             except (ExtractError, UnicodeDecodeError) as exc:
                 err.print(f"[red]{path.name}: {type(exc).__name__}: {exc}[/red]")
                 rows.append((path.name, None, f"{type(exc).__name__}: {exc}"))
-                if isinstance(exc, ExtractError) and type(exc).__name__ in {"ModelUnavailable", "LocalExtraMissing"}:
+                if isinstance(exc, ExtractError) and type(exc).__name__ in {
+                    "ModelUnavailable",
+                    "LocalExtraMissing",
+                }:
                     raise
                 continue
             rows.append((path.name, result, None))
@@ -147,9 +173,11 @@ def run(
     failed = sum(1 for _, r, _ in rows if r is None)
     totals = [sum(len(getattr(r, k)) for _, r, _ in rows if r) for k in ("meetings", "statements", "demands")]
     if not as_json:
-        console.print(f"[bold]{len(rows)} article(s)[/bold] in {time.perf_counter() - started:.1f}s: "
-                      f"{totals[0]} meetings, {totals[1]} statements, {totals[2]} demands; {failed} failed. "
-                      f"Wrote {out}/summary.md")  # fmt: skip
+        console.print(
+            f"[bold]{len(rows)} article(s)[/bold] in {time.perf_counter() - started:.1f}s: "
+            f"{totals[0]} meetings, {totals[1]} statements, {totals[2]} demands; {failed} failed. "
+            f"Wrote {out}/summary.md"
+        )
     if failed:
         raise typer.Exit(1)
 

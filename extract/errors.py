@@ -1,14 +1,14 @@
 """The documented error tree. Every message says what happened and what to do next.
 
-    ExtractError
-    ├── InputRejected          the article text is empty, binary or otherwise unusable
-    ├── ConfigError            settings are inconsistent (unknown strategy or mode, bad value)
-    ├── ModelUnavailable       no model server answered (connection refused, DNS, embedded server missing)
-    │   └── LocalExtraMissing  the embedded model needs the `local` extra
-    ├── ModelRequestFailed     the server answered with an error that retrying will not fix (400/401/403/404/422)
-    ├── ModelTransportError    429/5xx/timeouts persisted after every transport retry
-    ├── ModelOutputInvalid     the model kept returning output that fails the schema or grounding
-    └── CacheError             the cache could not be used (only raised when explicitly requested)
+ExtractError
+├── InputRejected          the article text is empty, binary or otherwise unusable
+├── ConfigError            settings are inconsistent (unknown strategy or mode, bad value)
+├── ModelUnavailable       no model server answered (connection refused, DNS, embedded server missing)
+│   └── LocalExtraMissing  the embedded model needs the `local` extra
+├── ModelRequestFailed     the server answered with an error that retrying will not fix (400/401/403/404/422)
+├── ModelTransportError    429/5xx/timeouts persisted after every transport retry
+├── ModelOutputInvalid     the model kept returning output that fails the schema or grounding
+└── CacheError             the cache could not be used (only raised when explicitly requested)
 """
 
 from __future__ import annotations

@@ -14,13 +14,28 @@ __all__ = ["locate", "normalize_with_map", "verify"]
 
 _FOLD = str.maketrans(
     {
-        "“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‟": '"',
-        "‘": "'", "’": "'", "‚": "'", "‛": "'", "`": "'", "´": "'",
-        "–": "-", "—": "-", "‑": "-", "−": "-",
-        "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "«": '"',
+        "»": '"',
+        "‟": '"',
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+        "`": "'",
+        "´": "'",
+        "–": "-",
+        "—": "-",
+        "‑": "-",
+        "−": "-",
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
         "…": ".",
     }
-)  # fmt: skip
+)
 
 
 def normalize_with_map(text: str) -> tuple[str, list[int]]:
@@ -73,4 +88,6 @@ def locate(claim: str, article: str, *, near: int = 0) -> Evidence | None:
 
 def verify(evidence: Iterable[Evidence], article: str) -> bool:
     """True when every span's offsets select exactly its text."""
-    return all(0 <= ev.start <= ev.end <= len(article) and article[ev.start : ev.end] == ev.text for ev in evidence)
+    return all(
+        0 <= ev.start <= ev.end <= len(article) and article[ev.start : ev.end] == ev.text for ev in evidence
+    )

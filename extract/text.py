@@ -115,7 +115,9 @@ class Sentence:
 
 
 _SENT_END = re.compile(r"[.!?…]+[\"”’']*(?=\s+[\"“‘'(\[]?[A-Z0-9])|[.!?…]+[\"”’']*\s*$")
-_ABBREV = re.compile(r"\b(Mr|Mrs|Ms|Dr|St|Gen|Col|Lt|Sen|Rep|Gov|Prof|Jr|Sr|U\.S|U\.N|No|vs|etc|e\.g|i\.e)\.$")
+_ABBREV = re.compile(
+    r"\b(Mr|Mrs|Ms|Dr|St|Gen|Col|Lt|Sen|Rep|Gov|Prof|Jr|Sr|U\.S|U\.N|No|vs|etc|e\.g|i\.e)\.$"
+)
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -127,7 +129,9 @@ def split_sentences(text: str) -> list[Sentence]:
             continue
         cursor = 0
         for match in _SENT_END.finditer(para):
-            if _ABBREV.search(para, max(0, match.start() - 8), match.start() + 1):  # not the whole prefix: O(n²)
+            if _ABBREV.search(
+                para, max(0, match.start() - 8), match.start() + 1
+            ):  # not the whole prefix: O(n²)
                 continue
             _append(out, text, pstart + cursor, pstart + match.end(), para_no)
             cursor = match.end()

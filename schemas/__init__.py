@@ -76,7 +76,9 @@ class Meeting(_Model):
         default=None,
         description="ISO date YYYY-MM-DD or month YYYY-MM, only when the text and publication date fix it.",
     )
-    date_text: str | None = Field(default=None, description="The date as written, e.g. 'in April', 'Thursday'.")
+    date_text: str | None = Field(
+        default=None, description="The date as written, e.g. 'in April', 'Thursday'."
+    )
     status: MeetingStatus = Field(
         description="held: it took place; planned: agreed or scheduled; proposed: someone wants or "
         "offers it; declined: refused, blocked or cancelled."

@@ -31,20 +31,32 @@ class Reply:
 
 def chat_completion(content: str, *, finish_reason: str = "stop", model: str = "fake") -> dict[str, Any]:
     return {
-        "id": "chatcmpl-fake", "object": "chat.completion", "created": 0, "model": model,
-        "choices": [{"index": 0, "finish_reason": finish_reason,
-                     "message": {"role": "assistant", "content": content}}],
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 0,
+        "model": model,
+        "choices": [
+            {"index": 0, "finish_reason": finish_reason, "message": {"role": "assistant", "content": content}}
+        ],
         "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-    }  # fmt: skip
+    }
 
 
-def tool_call_completion(name: str, arguments: dict[str, Any], *, finish_reason: str = "tool_calls") -> dict[str, Any]:
+def tool_call_completion(
+    name: str, arguments: dict[str, Any], *, finish_reason: str = "tool_calls"
+) -> dict[str, Any]:
     body = chat_completion("", finish_reason=finish_reason)
     body["choices"][0]["message"] = {
-        "role": "assistant", "content": None,
-        "tool_calls": [{"id": "call_1", "type": "function",
-                        "function": {"name": name, "arguments": json.dumps(arguments)}}],
-    }  # fmt: skip
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(arguments)},
+            }
+        ],
+    }
     return body
 
 
@@ -95,7 +107,9 @@ class FakeOpenAI:
                 if reply.delay:
                     time.sleep(reply.delay)
                 if reply.fault == "reset":
-                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+                    )
                     self.connection.close()
                     self.close_connection = True
                     return

@@ -180,10 +180,21 @@ def test_kill_9_then_resume_with_the_cli_is_exactly_once(tmp_path: Path) -> None
     env |= {"PARLEY_NO_CACHE": "1"}
     with FakeOpenAI(default=answer_slowly(0.15)) as fake:
         cmd = [
-            sys.executable, "-c", "from extract.cli import main; main()",
-            "batch", str(folder), "--out", str(out),
-            "--base-url", fake.base_url, "--strategy", "single-call", "--concurrency", "2", "--quiet",
-        ]  # fmt: skip
+            sys.executable,
+            "-c",
+            "from extract.cli import main; main()",
+            "batch",
+            str(folder),
+            "--out",
+            str(out),
+            "--base-url",
+            fake.base_url,
+            "--strategy",
+            "single-call",
+            "--concurrency",
+            "2",
+            "--quiet",
+        ]
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 30

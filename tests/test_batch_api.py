@@ -106,8 +106,18 @@ def test_cli_exit_codes_and_allow_failures(tmp_path: Path) -> None:
     folder = write_articles(tmp_path / "in", 2, **{"bad.txt": article(5, "A BROKEN line.")})
     runner = CliRunner()
     with FakeOpenAI(default=single_call_completion) as fake:
-        args = ["batch", str(folder), "--out", str(tmp_path / "o.jsonl"), "--base-url", fake.base_url,
-                "--strategy", "single-call", "--quiet", "--no-cache"]  # fmt: skip
+        args = [
+            "batch",
+            str(folder),
+            "--out",
+            str(tmp_path / "o.jsonl"),
+            "--base-url",
+            fake.base_url,
+            "--strategy",
+            "single-call",
+            "--quiet",
+            "--no-cache",
+        ]
         first = runner.invoke(app, args)
         again = runner.invoke(app, [*args, "--allow-failures", "--report", str(tmp_path / "r.html")])
     assert first.exit_code == 1 and "1 failed" in first.output

@@ -29,8 +29,10 @@ START = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1"])
 
 NAMES = ["Antov", "Lopez", "Okafor", "Brandt", "Suzuki", "Haddad", "Novak", "Reyes"]
-ARTICLES = [f'Minister {name} met the envoy in Geneva.\n"We need talks number {i}," {name} said.\n'
-            for i, name in enumerate(NAMES)]  # fmt: skip
+ARTICLES = [
+    f'Minister {name} met the envoy in Geneva.\n"We need talks number {i}," {name} said.\n'
+    for i, name in enumerate(NAMES)
+]
 
 
 def answer(request: dict[str, Any]) -> dict[str, Any]:
@@ -39,8 +41,14 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
     article = next(a for a in ARTICLES if a.strip() in user)
     quote = article.splitlines()[1]
     speaker = quote.rsplit(",", 1)[1].split()[1] if "," in quote else "x"
-    return tool_call_completion("_LLMArticle", {"meetings": [], "demands": [], "statements": [
-        {"speaker": speaker, "quote": quote.split('"')[1].rstrip(","), "evidence": quote}]})  # fmt: skip
+    return tool_call_completion(
+        "_LLMArticle",
+        {
+            "meetings": [],
+            "demands": [],
+            "statements": [{"speaker": speaker, "quote": quote.split('"')[1].rstrip(","), "evidence": quote}],
+        },
+    )
 
 
 @pytest.fixture
@@ -69,7 +77,7 @@ def test_corrupt_entry_is_discarded_and_recomputed(
 ) -> None:
     settings = settings_for(fake.base_url, tmp_path / "cache")
     first = extract_article(ARTICLES[0], settings=settings)
-    (key, good), = entries(tmp_path / "cache").items()  # fmt: skip
+    ((key, good),) = entries(tmp_path / "cache").items()
     with diskcache.Cache(str(tmp_path / "cache")) as cache:  # default disk: a dict is stored as a pickle
         cache[key] = {"meetings": []} if damage == "pickle" else damage
     with caplog.at_level(logging.WARNING, logger="parley"):

@@ -36,12 +36,29 @@ TEXT = (
 )
 TOOL = "_LLMArticle"  # the single-call response model's name, used by instructor as the tool name
 EMPTY = tool_call_completion(TOOL, {"meetings": [], "statements": [], "demands": []})
-GOOD = tool_call_completion(TOOL, {"meetings": [], "demands": [], "statements": [
-    {"speaker": "Antov", "quote": "We will never accept this blockade",
-     "evidence": '"We will never accept this blockade," Antov said after the talks.'}]})  # fmt: skip
+GOOD = tool_call_completion(
+    TOOL,
+    {
+        "meetings": [],
+        "demands": [],
+        "statements": [
+            {
+                "speaker": "Antov",
+                "quote": "We will never accept this blockade",
+                "evidence": '"We will never accept this blockade," Antov said after the talks.',
+            }
+        ],
+    },
+)
 SCHEMA_VIOLATION = tool_call_completion(TOOL, {"meetings": [{"participants": "Antov"}]})
-UNGROUNDED = tool_call_completion(TOOL, {"meetings": [], "demands": [], "statements": [
-    {"speaker": "Antov", "quote": None, "evidence": "Antov announced a full withdrawal."}]})  # fmt: skip
+UNGROUNDED = tool_call_completion(
+    TOOL,
+    {
+        "meetings": [],
+        "demands": [],
+        "statements": [{"speaker": "Antov", "quote": None, "evidence": "Antov announced a full withdrawal."}],
+    },
+)
 
 
 def error(status: int, **headers: str) -> Reply:
@@ -62,9 +79,12 @@ def fake() -> Iterator[FakeOpenAI]:
 
 def settings_for(fake: FakeOpenAI, tmp_path: Path, **overrides: Any) -> Settings:
     options: dict[str, Any] = {
-        "base_url": fake.base_url, "strategy": "single-call", "cache": tmp_path / "cache",
-        "retry_backoff": 0.01, "timeout": 5.0,
-    }  # fmt: skip
+        "base_url": fake.base_url,
+        "strategy": "single-call",
+        "cache": tmp_path / "cache",
+        "retry_backoff": 0.01,
+        "timeout": 5.0,
+    }
     options.update(overrides)
     return resolve_settings(**options)
 
@@ -176,8 +196,13 @@ def test_refused_connection_says_how_to_start_a_server(caplog: pytest.LogCapture
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    settings = resolve_settings(base_url=f"http://127.0.0.1:{port}/v1", strategy="single-call", cache=False,
-                                retry_backoff=0.01, max_transport_retries=3)  # fmt: skip
+    settings = resolve_settings(
+        base_url=f"http://127.0.0.1:{port}/v1",
+        strategy="single-call",
+        cache=False,
+        retry_backoff=0.01,
+        max_transport_retries=3,
+    )
     with caplog.at_level(logging.WARNING, logger="parley"), pytest.raises(ModelUnavailable) as info:
         extract_article(TEXT, settings=settings)
     assert f"127.0.0.1:{port}" in str(info.value)

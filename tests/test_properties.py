@@ -15,9 +15,29 @@ QUICK = settings(max_examples=150, deadline=None, suppress_health_check=[HealthC
 
 # Characters the helpers treat specially, plus ordinary ones.
 SPECIAL = "“”‘’\"'«»„‟`´–—‑−…\u00a0\u2009\u202f \t\n\r\u2028.!?,;:()[]-"
-TOKENS = ["Mr.", "U.S.", "Dr.", "said", "Antov", "Lopez", "met", "Read also:", "Share this", "e.g.", "No.",
-          "“We agree,”", "‘blockade’", "don't", '"talks"', "«да»", "Москва", "王毅", "\n\n", " - ",
-          "..."]  # fmt: skip
+TOKENS = [
+    "Mr.",
+    "U.S.",
+    "Dr.",
+    "said",
+    "Antov",
+    "Lopez",
+    "met",
+    "Read also:",
+    "Share this",
+    "e.g.",
+    "No.",
+    "“We agree,”",
+    "‘blockade’",
+    "don't",
+    '"talks"',
+    "«да»",
+    "Москва",
+    "王毅",
+    "\n\n",
+    " - ",
+    "...",
+]
 
 BREAKS = "\n\r\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85"
 chars = st.text(alphabet=st.sampled_from(SPECIAL + "abcXYZ019"), max_size=200)

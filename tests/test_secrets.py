@@ -26,9 +26,20 @@ pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1"])
 KEY = "sk-test-SECRET1234567890abcdef"
 FRAGMENTS = [KEY, "SECRET1234567890", "1234567890abcdef"]  # a truncated or masked key is still a leak
 ARTICLE = 'Minister Antov met Maria Lopez in Vienna.\n"We will never accept this blockade," Antov said.\n'
-GOOD = tool_call_completion("_LLMArticle", {"meetings": [], "demands": [], "statements": [
-    {"speaker": "Antov", "quote": "We will never accept this blockade",
-     "evidence": '"We will never accept this blockade," Antov said.'}]})  # fmt: skip
+GOOD = tool_call_completion(
+    "_LLMArticle",
+    {
+        "meetings": [],
+        "demands": [],
+        "statements": [
+            {
+                "speaker": "Antov",
+                "quote": "We will never accept this blockade",
+                "evidence": '"We will never accept this blockade," Antov said.',
+            }
+        ],
+    },
+)
 
 
 def assert_clean(blob: str | bytes, where: str) -> None:
@@ -44,8 +55,14 @@ def fake() -> Iterator[FakeOpenAI]:
 
 
 def settings_for(fake: FakeOpenAI, tmp_path: Path, **kw: Any) -> Settings:
-    return resolve_settings(base_url=fake.base_url, api_key=KEY, strategy="single-call",
-                            cache=tmp_path / "cache", retry_backoff=0.01, **kw)  # fmt: skip
+    return resolve_settings(
+        base_url=fake.base_url,
+        api_key=KEY,
+        strategy="single-call",
+        cache=tmp_path / "cache",
+        retry_backoff=0.01,
+        **kw,
+    )
 
 
 def test_the_key_is_sent_where_it_belongs(fake: FakeOpenAI, tmp_path: Path) -> None:
@@ -109,8 +126,13 @@ def test_cache_files_never_hold_the_key(fake: FakeOpenAI, tmp_path: Path) -> Non
     for path in files:
         assert_clean(path.read_bytes(), str(path))
     # the key is not part of the cache key either: another key finds the same answer
-    other = resolve_settings(base_url=fake.base_url, api_key="sk-test-other", strategy="single-call",
-                             cache=tmp_path / "cache", retry_backoff=0.01)  # fmt: skip
+    other = resolve_settings(
+        base_url=fake.base_url,
+        api_key="sk-test-other",
+        strategy="single-call",
+        cache=tmp_path / "cache",
+        retry_backoff=0.01,
+    )
     assert extract_article(ARTICLE, settings=other).meta.cached
     assert len(fake.requests) == 1
 
@@ -121,8 +143,9 @@ def test_eval_run_folder_never_holds_the_key(tmp_path: Path) -> None:
         fake.enqueue(
             *[Reply(status=401, body={"error": {"message": f"bad key {KEY}"}})] * 2
         )  # ...after two 401s
-        settings = resolve_settings(base_url=fake.base_url, api_key=KEY, strategy="evidence-first",
-                                    cache=False, retry_backoff=0.01)  # fmt: skip
+        settings = resolve_settings(
+            base_url=fake.base_url, api_key=KEY, strategy="evidence-first", cache=False, retry_backoff=0.01
+        )
 
         async def extract(text: str, published: str | None) -> Any:
             return await aextract_article(text, published=published, settings=settings)
@@ -150,9 +173,18 @@ def test_cassettes_never_hold_secrets() -> None:
 
 def test_recording_scrubs_credentials_before_writing() -> None:
     """What a re-recording would write: the conftest hooks strip every credential header."""
-    request = Request("POST", "http://127.0.0.1:8765/v1/chat/completions", b"{}", {
-        "Authorization": f"Bearer {KEY}", "api-key": KEY, "x-api-key": KEY, "OpenAI-Organization": "org-1",
-        "Content-Type": "application/json"})  # fmt: skip
+    request = Request(
+        "POST",
+        "http://127.0.0.1:8765/v1/chat/completions",
+        b"{}",
+        {
+            "Authorization": f"Bearer {KEY}",
+            "api-key": KEY,
+            "x-api-key": KEY,
+            "OpenAI-Organization": "org-1",
+            "Content-Type": "application/json",
+        },
+    )
     scrubbed = _scrub_request(request)
     assert_clean(json.dumps(dict(scrubbed.headers)), "a scrubbed request")
     assert "Content-Type" in scrubbed.headers

@@ -113,8 +113,10 @@ def run_owner(
     pidfile = tmp_path / "server.pid"
     owner = subprocess.Popen(
         [sys.executable, "-c", OWNER, str(stub), str(pidfile), str(delay), mode, PACKAGE],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     return owner, read_pid(pidfile)
 
 
@@ -189,8 +191,14 @@ def stand_in(
 ) -> EmbeddedServer:
     embedded = EmbeddedServer()
     embedded.command = lambda: [  # type: ignore[method-assign]
-        sys.executable, str(stub), str(embedded.port), str(pidfile), delay, flood, crash,
-    ]  # fmt: skip
+        sys.executable,
+        str(stub),
+        str(embedded.port),
+        str(pidfile),
+        delay,
+        flood,
+        crash,
+    ]
     return embedded
 
 
