@@ -9,7 +9,9 @@ person wherever the role is used alone later.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from importlib import resources
 
 from rapidfuzz import fuzz
 
@@ -17,282 +19,11 @@ from schemas import Actor
 
 __all__ = ["Cast", "Mention", "find_cast"]
 
-# Capitalised words that are never part of a person's name. Generic to the domain, not to any article.
-_NOT_NAME = set(
-    [
-        "The",
-        "A",
-        "An",
-        "And",
-        "Or",
-        "But",
-        "Of",
-        "In",
-        "On",
-        "At",
-        "To",
-        "For",
-        "From",
-        "With",
-        "By",
-        "As",
-        "After",
-        "Before",
-        "During",
-        "Against",
-        "According",
-        "Apparently",
-        "Asked",
-        "However",
-        "Towards",
-        "Then",
-        "While",
-        "Now",
-        "When",
-        "Whether",
-        "If",
-        "What",
-        "Why",
-        "Who",
-        "How",
-        "Frankly",
-        "Previously",
-        "Obviously",
-        "He",
-        "She",
-        "They",
-        "We",
-        "I",
-        "You",
-        "It",
-        "His",
-        "Her",
-        "Their",
-        "Our",
-        "This",
-        "That",
-        "These",
-        "Those",
-        "There",
-        "Here",
-        "Also",
-        "Still",
-        "Based",
-        "Read",
-        "Share",
-        "Mr",
-        "Mrs",
-        "Ms",
-        "Dr",
-        "Sir",
-        "President",
-        "Vice",
-        "Prime",
-        "Minister",
-        "Foreign",
-        "Defense",
-        "Defence",
-        "Secretary",
-        "State",
-        "Department",
-        "Ministry",
-        "Ambassador",
-        "Envoy",
-        "Spokesman",
-        "Spokeswoman",
-        "Spokesperson",
-        "Chancellor",
-        "King",
-        "Queen",
-        "Prince",
-        "Senator",
-        "Sen",
-        "Rep",
-        "Representative",
-        "Governor",
-        "General",
-        "Gen",
-        "Admiral",
-        "Chief",
-        "Head",
-        "Director",
-        "Executive",
-        "Deputy",
-        "Special",
-        "Former",
-        "Senior",
-        "Russian",
-        "Russia",
-        "Russians",
-        "Ukrainian",
-        "Ukraine",
-        "American",
-        "America",
-        "Americans",
-        "US",
-        "USA",
-        "U.S",
-        "United",
-        "States",
-        "Kingdom",
-        "UK",
-        "EU",
-        "European",
-        "Union",
-        "Europe",
-        "NATO",
-        "UN",
-        "Security",
-        "Council",
-        "White",
-        "House",
-        "Kremlin",
-        "Pentagon",
-        "Congress",
-        "Senate",
-        "House",
-        "Washington",
-        "Moscow",
-        "Kyiv",
-        "Kiev",
-        "Beijing",
-        "Chinese",
-        "China",
-        "Brussels",
-        "Paris",
-        "London",
-        "Berlin",
-        "Tokyo",
-        "Geneva",
-        "Vienna",
-        "New",
-        "York",
-        "Alaska",
-        "Crimea",
-        "Czech",
-        "Republic",
-        "Bulgaria",
-        "Afghanistan",
-        "Germany",
-        "German",
-        "France",
-        "French",
-        "Israel",
-        "Iran",
-        "Turkey",
-        "Turkish",
-        "Japan",
-        "Japanese",
-        "India",
-        "Indian",
-        "Poland",
-        "Polish",
-        "Belarus",
-        "Georgia",
-        "Syria",
-        "Qatar",
-        "Saudi",
-        "Arabia",
-        "Caribbean",
-        "Nord",
-        "Stream",
-        "Cafe",
-        "Restaurant",
-        "Hotel",
-        "Embassy",
-        "Center",
-        "Centre",
-        "Institute",
-        "Council",
-        "Foundation",
-        "Relations",
-        "Interest",
-        "National",
-        "International",
-        "Affairs",
-        "Committee",
-        "Agency",
-        "News",
-        "NBC",
-        "CNN",
-        "BBC",
-        "Fox",
-        "Digital",
-        "Politico",
-        "Reuters",
-        "AP",
-        "AFP",
-        "TASS",
-        "Post",
-        "Times",
-        "Journal",
-        "Twitter",
-        "Facebook",
-        "Meta",
-        "Threads",
-        "Antiwar",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-        "Administration",
-        "Government",
-        "Republic",
-        "Federation",
-        "Democratic",
-        "Republican",
-        "Party",
-        "Points",
-        "Attention",
-        "Category",
-        "Politics",
-        "Publication",
-        "Source",
-        "Author",
-        "Generic",
-        "Post",
-        "Type",
-        "Table",
-        "Contents",
-        "Subscribe",
-        "Nazis",
-        "Jews",
-        "Jewish",
-        "Muslim",
-        "Christian",
-        "Western",
-        "Eastern",
-        "Northern",
-        "Southern",
-        "Middle",
-        "East",
-        "West",
-        "North",
-        "South",
-        "Zelenskyy's",
-        "Russia's",
-        "Ukraine's",
-        "America's",
-        "Moscow's",
-        "Washington's",
-        "Kremlin's",
-    ]
-)
+_NOT_NAME = {
+    w.strip()
+    for w in (resources.files("extract") / "data" / "not_names.txt").read_text(encoding="utf-8").splitlines()
+    if w.strip() and not w.startswith("#")
+}
 # People often named by surname only; kept out of _NOT_NAME's role list on purpose.
 _SURNAME_PEOPLE: set[str] = set()
 
@@ -325,6 +56,7 @@ class Cast:
     mentions: list[Mention] = field(default_factory=list)
     people: dict[str, Actor] = field(default_factory=dict)
     text: str = ""
+    _starts: list[int] = field(default_factory=list, repr=False)
 
     def actor(self, key: str, surface: str | None = None) -> Actor:
         base = self.people.get(key)
@@ -332,12 +64,27 @@ class Cast:
             return Actor(name=surface or key, canonical=key)
         return base.model_copy(update={"name": surface or base.name})
 
-    def in_span(self, start: int, end: int) -> list[Mention]:
-        return [m for m in self.mentions if start <= m.start and m.end <= end]
+    def index(self) -> None:
+        """Sort mentions and index their starts; call after the mention list changes."""
+        self.mentions.sort(key=lambda m: m.start)
+        self._starts = [m.start for m in self.mentions]
 
-    def before(self, pos: int, *, kinds: tuple[str, ...] = ("person", "role")) -> list[Mention]:
-        """Mentions ending before `pos`, nearest first."""
-        return sorted((m for m in self.mentions if m.end <= pos and m.kind in kinds), key=lambda m: -m.end)
+    def in_span(self, start: int, end: int) -> list[Mention]:
+        lo = bisect_left(self._starts, start)
+        hi = bisect_left(self._starts, end)
+        return [m for m in self.mentions[lo:hi] if m.end <= end]
+
+    def before(
+        self, pos: int, *, kinds: tuple[str, ...] = ("person", "role"), limit: int = 50
+    ) -> list[Mention]:
+        """Up to `limit` mentions ending before `pos`, nearest first."""
+        hi = bisect_left(self._starts, pos)
+        found = [
+            m
+            for m in reversed(self.mentions[max(0, hi - limit - 5) : hi])
+            if m.end <= pos and m.kind in kinds
+        ]
+        return sorted(found, key=lambda m: -m.end)[:limit]
 
     def keys(self) -> list[str]:
         return list(self.people)
@@ -399,8 +146,9 @@ def find_cast(text: str, *, skip: list[tuple[int, int]] | None = None) -> Cast:
         key = _resolve(surface, cast, start)
         if key:
             cast.mentions.append(Mention(start, end, surface, key, "person"))
+    cast.index()
     _add_roles(text, cast, skip)
-    cast.mentions.sort(key=lambda m: m.start)
+    cast.index()
     return cast
 
 
@@ -475,7 +223,9 @@ def _speaks_or_meets(text: str, word: str) -> bool:
 
 def _add_roles(text: str, cast: Cast, skip: list[tuple[int, int]]) -> None:
     """Role phrases; in apposition to a person they resolve to that person, later uses too."""
-    person_end = {m.end: m for m in cast.mentions}
+    ends = sorted((m.end, i) for i, m in enumerate(cast.mentions))
+    end_keys = [e for e, _ in ends]
+    covered = [(m.start, m.end) for m in cast.mentions]
     aliases: dict[str, str] = {}
     roles: list[tuple[int, int, str]] = []
     for m in _ROLE.finditer(text):
@@ -491,17 +241,18 @@ def _add_roles(text: str, cast: Cast, skip: list[tuple[int, int]]) -> None:
         roles.append((start, end, phrase))
         # "ROLE (to the X), NAME" or "ROLE NAME" or "NAME, the ROLE"
         nxt = None
-        for cand in cast.mentions:
-            if end <= cand.start <= end + 60 and re.fullmatch(
+        for cand in cast.in_span(end, end + 120):
+            if cand.start <= end + 60 and re.fullmatch(
                 r"(?:\s+(?:to|of|in|at)\s+(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*)?,?\s+",
                 text[end : cand.start],
             ):
                 nxt = cand
                 break
         prev = None
-        for e, pm in person_end.items():
-            if e <= start and re.fullmatch(r",\s+(?:the\s+)?", text[e:start]):
-                prev = pm
+        i = bisect_left(end_keys, start - 8)
+        for e, idx in ends[i : bisect_left(end_keys, start + 1)]:
+            if re.fullmatch(r",\s+(?:the\s+)?", text[e:start]):
+                prev = cast.mentions[idx]
         target = nxt or prev
         if target is not None:
             aliases[_role_key(phrase)] = target.key
@@ -509,7 +260,8 @@ def _add_roles(text: str, cast: Cast, skip: list[tuple[int, int]]) -> None:
         key = aliases.get(_role_key(phrase))
         if key is None and _role_key(phrase) in {"ambas", "minis", "diplo", "spoke", "presi", "secre"}:
             continue  # a bare role with no named holder says too little
-        if any(m.start <= start < m.end for m in cast.mentions):
+        j = bisect_left(covered, (start + 1,))
+        if j and covered[j - 1][0] <= start < covered[j - 1][1]:
             continue
         cast.mentions.append(Mention(start, end, phrase, key or phrase, "person" if key else "role"))
 

@@ -84,7 +84,9 @@ class FakeBatches:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     def _add_file(self, name: str, data: bytes, purpose: str) -> dict[str, Any]:
         with self.lock:
