@@ -35,6 +35,12 @@ SPEECH_VERB = re.compile(rf"\b(?:{_SAY})\b")
 _GENERIC_ROLE = re.compile(
     r"(?:[\w’'.]+\s+)*(officials|sources|diplomats|leaders|administration|government|authorities)"
 )
+
+
+def is_generic_role(phrase: str) -> bool:
+    return bool(_GENERIC_ROLE.fullmatch(phrase.lower()))
+
+
 _PRONOUN = re.compile(r"\b(he|she|they)\b", re.IGNORECASE)
 
 
@@ -52,7 +58,7 @@ def _mention_or_pronoun(cast: Cast, start: int, end: int, text: str, *, last: bo
         if m.kind in ("person", "role")
         and not text.startswith(("'s", "’s"), m.end)  # "Putin's henchman said": not Putin
         and not re.search(
-            r"\b(with|to|of|for|about|against|between|by)\s+(?:the\s+)?$",
+            r"\b(with|to|of|for|about|against|between|by|in|at|from)\s+(?:the\s+)?$",
             text[max(0, m.start - 14) : m.start],
         )
     ]
@@ -218,7 +224,7 @@ def find_location(sentence: str, cast: Cast, offset: int) -> str | None:
 
 
 _DEMAND = re.compile(
-    r"\b(must|has to|have to|should|demand\w*|insist\w* on|urg\w+|calls? (?:on|for)|called (?:on|for)|"
+    r"\b(must|has to|have to|should|demand\w*|insist\w* on|urg\w+|(?:calls|called) (?:on|for)(?!\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)|"
     r"needs?(?! for)|require[sd]?|condition\w*|would like\b.{0,40}\bto)\b",
 )
 _IF_AGREES = re.compile(
@@ -230,8 +236,9 @@ _IF_AGREES = re.compile(
 class DemandParts:
     cue: str
     what: str
-    target: str | None  # subject of the modal, when the grammar names one
+    target: str | None  # subject of the modal, or object of "demanded that X" / "urged X to"
     by: str | None = None  # the party setting a condition ("…, X would …")
+    cue_at: int = 0  # offset of the cue in the sentence
 
 
 def demand_parts(sentence: str) -> DemandParts | None:
@@ -250,7 +257,7 @@ def demand_parts(sentence: str) -> DemandParts | None:
     if cue in {"must", "has to", "have to", "should"}:
         head = re.split(r"\b(?:that|said|,)\s+", sentence[: m.start()])[-1].strip()
         head = re.sub(r"^(?:the|and)\s+", "", head)
-        pronoun = re.match(r"(?i)(he|she|it|we|i|they|you|this|that)\b", head)
+        pronoun = re.match(r"(?i)(he|she|it|we|i|they|you|this|that|nobody|no one|everyone|anyone)\b", head)
         if (
             head
             and len(head.split()) <= 5
@@ -259,4 +266,13 @@ def demand_parts(sentence: str) -> DemandParts | None:
             and not re.search(r"[“”\"’‘]", head)
         ):
             target = re.split(r"\s+and\s+", head)[0]
-    return DemandParts(cue, what, target)
+    obj = _DEMAND_OBJECT.match(sentence, m.end())
+    if target is None and obj and cue.startswith(("demand", "urg", "call", "insist", "require")):
+        target = obj.group("who")
+    return DemandParts(cue, what, target, cue_at=m.start())
+
+
+# "demanded that Ostmark withdraw", "urged the rebels to", "called on Kyiv to"
+_DEMAND_OBJECT = re.compile(
+    r"\s+(?:that\s+|on\s+)?(?:the\s+)?(?P<who>[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,3})\s+(?:to\s+)?[a-z]"
+)

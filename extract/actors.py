@@ -200,7 +200,8 @@ def _resolve(surface: str, cast: Cast, pos: int = 0) -> str | None:
 _VERB_AFTER = re.compile(
     r"^\s+(?:also\s+|later\s+|then\s+)?(?:said|says|told|asked|added|stated|insisted|emphasized|stressed|"
     r"complained|described|decried|noted|met|meets|had|wants|seeks|hopes|laments|warned|urged|spoke|"
-    r"dismissed|acknowledged|reiterated|commented|argued|explained|claimed|visited|called)\b"
+    r"dismissed|acknowledged|reiterated|commented|argued|explained|claimed|visited|called|demanded|demands|"
+    r"urged|insisted|rejected|proposed|declined)\b"
 )
 
 
@@ -208,7 +209,10 @@ def _recurs_mid_sentence(text: str, word: str) -> bool:
     """A capitalised word used twice inside sentences (not as their first word) is a name."""
     hits = 0
     for m in re.finditer(rf"(?<=[a-z,] ){re.escape(word)}\b", text):
-        hits += 1 if m else 0
+        if not re.search(
+            r"\b(in|at|from|to|of|near|into|across|outside)\s+$", text[max(0, m.start() - 10) : m.start()]
+        ):
+            hits += 1  # "in Marova" twice makes a place, not a person
     return hits >= 2
 
 

@@ -272,14 +272,16 @@ class _EvidenceFirst:
         people: list[Actor] = []
         seen: set[str] = set()
         for m in self.a.cast.in_span(s.start, s.end):
-            if m.key in seen or re.search(
-                r"(?i)according to (the )?$", self.a.text[max(0, m.start - 20) : m.start]
-            ):
-                continue
+            lead = self.a.text[max(0, m.start - 20) : m.start]
+            if m.key in seen or re.search(r"(?i)(according to (the )?|\b(of|in|at|from) )$", lead):
+                continue  # a source ("according to X") or an attribute ("Minister Y of X") is not a participant
             seen.add(m.key)
             people.append(self.a.cast.actor(m.key, m.text))
         if people and not any(m.kind == "person" for m in self.a.cast.in_span(s.start, s.end)):
             return []
+        named = [p for p in people if p.canonical in self.a.cast.people]
+        if len(named) >= 2:  # groups like "officials" add nothing when two named people met
+            people = [p for p in people if p in named or not rules.is_generic_role(p.name)]
         return people
 
     # demands
@@ -324,6 +326,11 @@ class _EvidenceFirst:
         found = rules.reported_speaker(a.text, a.cast, s.start, s.end)
         if found is not None:
             return a.cast.actor(found[0].key, found[0].surface)
+        if parts.cue.startswith(("demand", "urg", "call", "insist", "require")):
+            # "Karnavia demanded that …": the subject right before the demand verb
+            before = [m for m in a.cast.in_span(s.start, s.start + parts.cue_at) if m.kind == "person"]
+            if before and s.start + parts.cue_at - before[-1].end <= 30:
+                return a.cast.actor(before[-1].key, before[-1].text)
         return None
 
 

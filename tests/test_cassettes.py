@@ -9,6 +9,7 @@ the replay fail with a message that says how to re-record, instead of replaying 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -66,7 +67,8 @@ def test_seed_eval_meets_baseline(base_url: str, tmp_path: Path) -> None:
             settings_info={"strategy": "evidence-first"},
         )
     )
-    assert summary["failed_articles"] == []
+    errors = json.loads((tmp_path / "manifest.json").read_text())["errors"]
+    assert summary["failed_articles"] == [], "; ".join(f"{k}: {v}" for k, v in errors.items())
     assert summary["grounded_rate"] == 1.0
     assert summary["hallucinated_quotes"] == 0
     problems = check_baseline(summary)
@@ -85,6 +87,9 @@ def test_single_call_baseline_replays(base_url: str, tmp_path: Path) -> None:
             settings_info={"strategy": "single-call"},
         )
     )
+    errors = json.loads((tmp_path / "manifest.json").read_text())["errors"]
+    stale = [f"{k}: {v}" for k, v in errors.items() if "re-record" in v]
+    assert not stale, "; ".join(stale)
     assert summary["articles"] == len(load_all())
     assert summary["grounded_rate"] == 1.0  # whatever it returns is grounded; the rest went to `rejected`
     outputs = sorted((tmp_path / "outputs").glob("*.json"))
@@ -96,27 +101,39 @@ class Pick(BaseModel):
 
 
 _MESSAGES = [
-    {"role": "system", "content": "You answer one short question about a passage. Choose one option."},
-    {
-        "role": "user",
-        "content": 'Passage:\nAfter the talks in Lima, "We will stay until there is a deal," '
-        "said Pablo Mena, the deputy foreign minister.\n\nWho said the quoted words? Choose from: Kari Lund, "
-        "Pablo Mena, unknown.",
-    },
+    {"role": "user", "content": "Who said it? Choose from: Kari Lund, Pablo Mena, unknown."},
 ]
+
+# A synthetic article (not a seed) with one quote that no rule can attribute: the model must be asked.
+ARTICLE = (
+    "Foreign Minister Ana Kovac met her counterpart Ivo Maric in Zagreb on Tuesday.\n\n"
+    "“We agreed to keep talking,” Kovac said.\n\n"
+    "Kovac and Maric spoke briefly afterwards. “There is more to do than ever before,” the statement read."
+)
 
 
 @pytest.mark.parametrize("mode", ["tools", "json"])
 @pytest.mark.vcr
-def test_llama_cpp_mode_returns_valid_choice(mode: str, base_url: str) -> None:
-    """Both modes that llama.cpp's server accepts (forced tool call; json_object + schema grammar) yield a
-    valid, schema-conforming answer from the real model."""
-    backend = OpenAIBackend(_settings(base_url, mode=mode), base_url=base_url)
-    with usage_scope() as usage:
-        reply = asyncio.run(backend.complete(_MESSAGES, Pick))
-    assert reply.value.answer in {"Kari Lund", "Pablo Mena", "unknown"}
-    assert usage.calls == 1 and usage.validation_retries == 0
-    assert usage.prompt_tokens > 0
+def test_llama_cpp_mode_answers_the_speaker_question(mode: str, base_url: str) -> None:
+    """Both modes llama.cpp's server accepts (a forced tool call; json_object + schema as a grammar) carry the
+    real speaker prompt (prompts/speaker.md) to the real model and come back as a valid choice."""
+    settings = _settings(base_url, mode=mode)
+    result = asyncio.run(aextract_article(ARTICLE, settings=settings))
+    usage = result.meta.usage
+    assert usage.calls >= 1 and usage.validation_retries == 0 and usage.prompt_tokens > 0
+    quote = "There is more to do than ever before,"
+    attributed = [s for s in result.statements if s.quote == quote]
+    dropped = [r for r in result.rejected if r.item.get("quote") == quote]
+    assert len(attributed) + len(dropped) == 1  # the model picked a name from the article, or "unknown"
+    if attributed:
+        assert attributed[0].speaker.canonical in {"Ana Kovac", "Ivo Maric"}
+    recorded = (CASSETTES / "test_cassettes" / f"test_llama_cpp_mode_answers_the_speaker_question[{mode}].yaml")
+    if recorded.exists():
+        body = recorded.read_text().replace('\\"', '"')
+        if mode == "tools":
+            assert '"tool_choice":{"type":"function"' in body
+        else:
+            assert '"response_format":{"type":"json_object","schema":' in body
 
 
 @pytest.mark.skipif(RECORD, reason="recording: every request is allowed through")
