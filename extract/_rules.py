@@ -274,5 +274,7 @@ def demand_parts(sentence: str) -> DemandParts | None:
 
 # "demanded that Ostmark withdraw", "urged the rebels to", "called on Kyiv to"
 _DEMAND_OBJECT = re.compile(
-    r"\s+(?:that\s+|on\s+)?(?:the\s+)?(?P<who>[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,3})\s+(?:to\s+)?[a-z]"
+    r"\s+(?:that\s+|on\s+)?(?:the\s+)?(?P<who>[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,3}"
+    r"(?:\s+(?:countries|nations|states|governments|leaders|officials|authorities|allies|partners))?)"
+    r"\s+(?:to\s+)?[a-z]"
 )

@@ -240,6 +240,7 @@ class _EvidenceFirst:
             if any(s.start <= q.start < s.end and q.words >= MIN_DIRECT_WORDS for q in a.quotes):
                 continue  # a sentence built around a direct quote reports speech, not a meeting
             status = rules.meeting_status(s.text, cue_at)
+            window = s.text[max(0, cue_at - 60) : cue_at + 120]  # where, when: near the meeting word
             if status is None:
                 self.out.rejected.append(
                     Rejected(kind="meeting", reason="the text denies any contact", item={"sentence": s.text})
@@ -255,11 +256,11 @@ class _EvidenceFirst:
                 )
                 if answer != "yes":
                     continue
-            iso, written = resolve_date(s.text, published=a.published)
+            iso, written = resolve_date(window, published=a.published)
             self.out.meetings.append(
                 Meeting(
                     participants=people,
-                    location=rules.find_location(s.text, a.cast, s.start),
+                    location=rules.find_location(window, a.cast, s.start + max(0, cue_at - 60)),
                     date=iso,
                     date_text=written,
                     status=status,
@@ -273,7 +274,10 @@ class _EvidenceFirst:
         seen: set[str] = set()
         for m in self.a.cast.in_span(s.start, s.end):
             lead = self.a.text[max(0, m.start - 20) : m.start]
-            if m.key in seen or re.search(r"(?i)(according to (the )?|\b(of|in|at|from) )$", lead):
+            attribute = lead.endswith(" of ") and any(
+                p.end == m.start - 4 and p.kind == "person" for p in self.a.cast.mentions
+            )
+            if m.key in seen or attribute or re.search(r"(?i)(according to (the )?|\b(in|at|from) )$", lead):
                 continue  # a source ("according to X") or an attribute ("Minister Y of X") is not a participant
             seen.add(m.key)
             people.append(self.a.cast.actor(m.key, m.text))

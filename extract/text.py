@@ -93,6 +93,12 @@ def ignored_spans(text: str) -> list[tuple[int, int]]:
     """
     spans: list[tuple[int, int]] = []
     seen: set[str] = set()
+    lines = [(a, b) for a, b in _lines(text) if text[a:b].strip()]
+    if lines:  # a title restates the body: its items would be counted twice
+        a, b = lines[0]
+        title = text[a:b].strip()
+        if len(title.split()) <= 30 and not title.endswith((".", "!", "?", "”", '"')) and len(lines) > 1:
+            spans.append((a, b))
     for start, end in _lines(text):
         line = text[start:end]
         key = _norm_line(line)
