@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,9 @@ _backends: dict[tuple[Any, ...], OpenAIBackend] = {}
 
 def get_backend(settings: Settings) -> OpenAIBackend:
     """One shared client (and one embedded server) per model configuration, reused by concurrent calls."""
-    base_url = settings.base_url or embedded_base_url()
+    base_url: str | Callable[[], str] = settings.base_url or embedded_base_url  # started on first use
     key = (
-        base_url,
+        settings.base_url or "embedded",
         settings.model,
         settings.resolved_mode(),
         settings.api_key,

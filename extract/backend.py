@@ -174,16 +174,27 @@ def _translate(exc: Exception, settings: Settings, attempts: int) -> Exception:
 class OpenAIBackend:
     """instructor over one shared `AsyncOpenAI` client; per-call cache; both retry loops capped."""
 
-    def __init__(self, settings: Settings, *, base_url: str, cache: ResponseCache | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, base_url: str | Callable[[], str], cache: ResponseCache | None = None
+    ) -> None:
+        """`base_url` may be a callable (e.g. start the embedded server): it is called at the first request
+        that misses the cache, so a fully cached run never starts a model server."""
         self.settings = settings
         self.name = settings.model
         self.mode = settings.resolved_mode()
         self.cache = cache
-        self.base_url = base_url
+        self._base_url = base_url
         self._loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
-        self._connect()
+        self._connected = False
+
+    @property
+    def base_url(self) -> str:
+        if callable(self._base_url):
+            self._base_url = self._base_url()
+        return self._base_url
 
     def _connect(self) -> None:
+        self._connected = True
         self.client = openai.AsyncOpenAI(
             base_url=self.base_url,
             api_key=self.settings.api_key,
@@ -198,9 +209,7 @@ class OpenAIBackend:
         """The client's pooled connections belong to one event loop; each `asyncio.run` (every blocking
         `extract_article` call) gets a fresh client instead of failing on the last loop's dead connections."""
         loop = asyncio.get_running_loop()
-        if self._loop is None:
-            self._loop = weakref.ref(loop)
-        elif self._loop() is not loop:
+        if not self._connected or self._loop is None or self._loop() is not loop:
             self._loop = weakref.ref(loop)
             self._connect()
         return self.instructor
@@ -303,7 +312,8 @@ class OpenAIBackend:
         return Reply(value)
 
     async def aclose(self) -> None:
-        await self.client.close()
+        if self._connected:
+            await self.client.close()
 
 
 @dataclass

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from schemas import ArticleExtraction, export_json_schema
@@ -26,7 +27,7 @@ __all__ = ["app", "main"]
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Evidence-backed extraction of diplomatic events."
 )
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 140)  # logs and pipes get readable tables
 err = Console(stderr=True)
 
 BaseUrl = Annotated[
@@ -71,16 +72,21 @@ def _table(name: str, result: ArticleExtraction) -> Table:
             + (f" @ {m.location}" if m.location else "")
             + (f" ({m.date_text})" if m.date_text else "")
         )
-        table.add_row("meeting", who, what, _ev(m.evidence[0]))
+        _row(table, "meeting", who, what, _ev(m.evidence[0]))
     for s in result.statements:
         what = (
             f"“{s.quote}”" if s.quote and s.direct else ("reported" + (f": “{s.quote}”" if s.quote else ""))
         )
-        table.add_row("statement", s.speaker.canonical or s.speaker.name, what, _ev(s.evidence[0]))
+        _row(table, "statement", s.speaker.canonical or s.speaker.name, what, _ev(s.evidence[0]))
     for d in result.demands:
         target = f" → {d.of.canonical or d.of.name}" if d.of else ""
-        table.add_row("demand", (d.by.canonical or d.by.name) + target, d.demand, _ev(d.evidence[0]))
+        _row(table, "demand", (d.by.canonical or d.by.name) + target, d.demand, _ev(d.evidence[0]))
     return table
+
+
+def _row(table: Table, *cells: str) -> None:
+    """Article text is data, not markup: "[held]" or "[1]" must print as written."""
+    table.add_row(*(escape(c) for c in cells))
 
 
 def _ev(ev: Any) -> str:
