@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import prompts
-from schemas import ArticleExtraction, schema_hash
+from schemas import ArticleExtraction, Meta, schema_hash
 
 from .expectations import Expectations, load_all, seeds_dir
 from .report import render_html, render_markdown
@@ -55,23 +55,11 @@ def score_outputs(
         text = (seeds_dir() / exp.article).read_text(encoding="utf-8")
         pred = outputs.get(exp.article)
         if pred is None:
-            pred = ArticleExtraction.model_validate({"meta": _empty_meta()})
+            pred = ArticleExtraction(meta=Meta.unknown())
         scores.append(score_article(text, exp, pred))
     summary = combine(scores)
     summary["failed_articles"] = sorted(k for k, v in outputs.items() if v is None)
     return scores, summary
-
-
-def _empty_meta() -> dict[str, Any]:
-    return {
-        "model": "-",
-        "base_url_host": "-",
-        "strategy": "-",
-        "mode": "-",
-        "prompt_version": "-",
-        "prompt_hash": "-",
-        "schema_hash": "-",
-    }
 
 
 async def run_eval(

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from schemas import ArticleExtraction
+from schemas import ArticleExtraction, Meta
 
 from .events import Event, merge_events
 from .gazetteer import load_gazetteer
@@ -25,15 +25,6 @@ console = Console()
 err = Console(stderr=True)
 _ID_KEYS = ("id", "article", "name", "path", "file")
 _NESTED = ("result", "extraction", "output")
-_EMPTY_META = {
-    "model": "-",
-    "base_url_host": "-",
-    "strategy": "-",
-    "mode": "-",
-    "prompt_version": "-",
-    "prompt_hash": "-",
-    "schema_hash": "-",
-}
 
 
 def _record(data: Any, fallback_id: str) -> tuple[str, ArticleExtraction] | None:
@@ -45,7 +36,7 @@ def _record(data: Any, fallback_id: str) -> tuple[str, ArticleExtraction] | None
     if not any(k in body for k in ("meetings", "statements", "demands")):
         return None
     fields = {k: v for k, v in body.items() if k in ArticleExtraction.model_fields}
-    fields.setdefault("meta", _EMPTY_META)
+    fields.setdefault("meta", Meta.unknown().model_dump())
     try:
         return Path(art).stem if art.endswith(
             (".txt", ".md", ".json", ".html")

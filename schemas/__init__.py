@@ -144,6 +144,19 @@ class Meta(_Model):
     cached: bool = Field(default=False, description="True when the result came from the cache.")
     elapsed_s: float = Field(default=0.0, description="Wall-clock seconds for this call.")
 
+    @classmethod
+    def unknown(cls) -> Meta:
+        """Provenance of an output stored without any (e.g. a failed article scored as an empty one)."""
+        return cls(
+            model="-",
+            base_url_host="-",
+            strategy="-",
+            mode="-",
+            prompt_version="-",
+            prompt_hash="-",
+            schema_hash="-",
+        )
+
 
 class ArticleExtraction(_Model):
     """Everything extracted from one article, with what was dropped and how it was made."""

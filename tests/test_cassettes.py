@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from evals import check_baseline, load_all, seeds_dir
 from evals.harness import run_eval
 from extract import ModelUnavailable, aextract_article, resolve_settings
-from extract.backend import OpenAIBackend, usage_scope
+from extract.backend import OpenAIBackend
 
 RECORD = os.environ.get("PARLEY_RECORD") == "1"
 REPLAY_URL = "http://127.0.0.1:8765/v1"  # never contacted on replay: vcr answers from the cassette
@@ -127,7 +127,7 @@ def test_llama_cpp_mode_answers_the_speaker_question(mode: str, base_url: str) -
     assert len(attributed) + len(dropped) == 1  # the model picked a name from the article, or "unknown"
     if attributed:
         assert attributed[0].speaker.canonical in {"Ana Kovac", "Ivo Maric"}
-    recorded = (CASSETTES / "test_cassettes" / f"test_llama_cpp_mode_answers_the_speaker_question[{mode}].yaml")
+    recorded = CASSETTES / "test_cassettes" / f"test_llama_cpp_mode_answers_the_speaker_question[{mode}].yaml"
     if recorded.exists():
         body = recorded.read_text().replace('\\"', '"')
         if mode == "tools":

@@ -91,15 +91,7 @@ def test_table_is_well_formed() -> None:
 
 
 def test_code_extraction_codes_every_item_without_mutating() -> None:
-    meta = Meta(
-        model="m",
-        base_url_host="h",
-        strategy="s",
-        mode="tools",
-        prompt_version="1",
-        prompt_hash="p",
-        schema_hash="x",
-    )
+    meta = Meta.unknown()
     result = ArticleExtraction(
         meetings=[_meeting("held")],
         statements=[Statement(speaker=Actor(name="A"), direct=False, evidence=_ev("x"))],

@@ -14,15 +14,7 @@ from extract.cli import app
 from extract.events import merge_events
 from schemas import Actor, ArticleExtraction, Evidence, Meeting, Meta
 
-META = Meta(
-    model="m",
-    base_url_host="h",
-    strategy="s",
-    mode="tools",
-    prompt_version="1",
-    prompt_hash="p",
-    schema_hash="x",
-)
+META = Meta.unknown()
 
 
 def _m(

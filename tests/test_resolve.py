@@ -13,15 +13,7 @@ from extract.resolve import resolve_actors, resolve_extraction
 from schemas import Actor, ArticleExtraction, Evidence, Meeting, Meta, Statement
 
 GAZ = load_gazetteer()
-META = Meta(
-    model="m",
-    base_url_host="h",
-    strategy="s",
-    mode="tools",
-    prompt_version="1",
-    prompt_hash="p",
-    schema_hash="x",
-)
+META = Meta.unknown()
 
 
 def _said(*actors: Actor) -> ArticleExtraction:
