@@ -16,10 +16,10 @@ from rich.table import Table
 from schemas import ArticleExtraction, Meta
 
 from .events import Event, merge_events
-from .gazetteer import load_gazetteer
+from .gazetteer import Gazetteer, load_gazetteer
 from .resolve import ActorResolution, resolve_actors
 
-__all__ = ["events_command", "read_outputs"]
+__all__ = ["events_command", "events_document", "read_outputs"]
 
 console = Console()
 err = Console(stderr=True)
@@ -113,6 +113,21 @@ def _actors_table(res: ActorResolution) -> Table:
     return table
 
 
+def events_document(
+    extractions: list[tuple[str, ArticleExtraction]], *, gazetteer: Gazetteer | None = None
+) -> tuple[dict[str, Any], list[Event], ActorResolution]:
+    """Resolve actors across the articles and merge the events they share, as one JSON-ready document."""
+    res = resolve_actors(extractions, gazetteer=gazetteer)
+    events = merge_events(extractions, resolution=res)
+    doc = {
+        "articles": [a for a, _ in extractions],
+        "events": [e.model_dump(mode="json") for e in events],
+        "actors": [a.model_dump(mode="json") for a in res.actors.values()],
+        "ambiguities": [a.model_dump(mode="json") for a in res.ambiguities],
+    }
+    return doc, events, res
+
+
 def events_command(
     paths: Annotated[
         list[Path], typer.Argument(help="RESULTS.jsonl files or OUTDIR folders of <article>.json")
@@ -137,14 +152,7 @@ def events_command(
         err.print("[red]error:[/red] no per-article outputs found (expected <article>.json or JSONL records)")
         raise typer.Exit(2)
     gaz = load_gazetteer(*(gazetteer or []), builtin=not no_builtin)
-    res = resolve_actors(extractions, gazetteer=gaz)
-    events = merge_events(extractions, resolution=res)
-    doc = {
-        "articles": [a for a, _ in extractions],
-        "events": [e.model_dump(mode="json") for e in events],
-        "actors": [a.model_dump(mode="json") for a in res.actors.values()],
-        "ambiguities": [a.model_dump(mode="json") for a in res.ambiguities],
-    }
+    doc, events, res = events_document(extractions, gazetteer=gaz)
     text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     if out is not None:
         out.write_text(text, encoding="utf-8")

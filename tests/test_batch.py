@@ -211,3 +211,33 @@ def test_kill_9_then_resume_with_the_cli_is_exactly_once(tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
     assert len(ids) == 17 and len(set(ids)) == 17
+
+
+def test_batch_events_merge_the_same_meeting_across_articles(tmp_path: Path) -> None:
+    """`parley batch --events` merges seeds 001 and 004 (one April meeting) and nothing else."""
+    from typer.testing import CliRunner
+
+    from extract.cli import app
+
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    out, events = tmp_path / "out.jsonl", tmp_path / "events.json"
+    ran = CliRunner().invoke(
+        app,
+        [
+            "batch",
+            str(seeds),
+            "--out",
+            str(out),
+            "--strategy",
+            "rules-only",
+            "--no-cache",
+            "--quiet",
+            "--events",
+            str(events),
+        ],
+    )
+    assert ran.exit_code == 0, ran.output
+    doc = json.loads(events.read_text())
+    shared = [e for e in doc["events"] if len(e["articles"]) > 1]
+    assert len(shared) == 1
+    assert sorted(a[:3] for a in shared[0]["articles"]) == ["001", "004"]

@@ -7,6 +7,7 @@ subcommand name to it); `submit`, `collect` and `report` are the other subcomman
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from pathlib import Path
 from typing import Annotated, Any
@@ -71,7 +72,9 @@ def _settings(
     )
 
 
-def _summary(stats: BatchStats, out: Path, *, allow_failures: bool, report: Path | None) -> None:
+def _summary(
+    stats: BatchStats, out: Path, *, allow_failures: bool, report: Path | None, events: Path | None = None
+) -> None:
     rate = stats.done / stats.elapsed if stats.elapsed > 0 else 0.0
     err.print(
         f"[bold]{stats.total} article(s)[/bold]: {stats.ok} extracted, {stats.duplicates} duplicate(s), "
@@ -85,6 +88,14 @@ def _summary(stats: BatchStats, out: Path, *, allow_failures: bool, report: Path
     if report is not None:
         write_report(read_results(out).values(), report)
         err.print(f"Report: {report}")
+    if events is not None:
+        from ..events_cli import events_document
+
+        done = [(r.id, r.result) for r in read_results(out).values() if r.status == "ok" and r.result]
+        doc, merged, _ = events_document(done)
+        events.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        shared = sum(1 for e in merged if len(e.articles) > 1)
+        err.print(f"Events: {len(merged)} ({shared} reported by several articles) → {events}")
     if stats.failed and not allow_failures:
         raise typer.Exit(1)
 
@@ -102,6 +113,10 @@ def run(
     allow_failures: AllowFailures = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the cache")] = False,
     chunk_chars: ChunkChars = None,
+    events: Annotated[
+        Path | None,
+        typer.Option("--events", help="Also merge events across articles and resolve actors (JSON file)"),
+    ] = None,
 ) -> None:
     """Extract every article of INPUT not yet done in --out; rerun the same command to resume."""
     try:
@@ -134,7 +149,7 @@ def run(
     except ExtractError as exc:
         err.print(f"[red]error:[/red] {exc}\nFinished articles are saved in {out}; rerun to resume.")
         raise typer.Exit(2) from None
-    _summary(stats, out, allow_failures=allow_failures, report=report)
+    _summary(stats, out, allow_failures=allow_failures, report=report, events=events)
 
 
 @batch_app.command()
