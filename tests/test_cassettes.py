@@ -56,18 +56,23 @@ async def _extract(text: str, published: str | None, base_url: str, strategy: st
         ) from exc
 
 
+def _replay_eval(strategy: str, base_url: str, out: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """Run the eval harness over the seeds; returns the summary and the per-article error rows."""
+    summary = asyncio.run(
+        run_eval(
+            lambda t, p: _extract(t, p, base_url, strategy),
+            out_dir=out,
+            label=strategy,
+            settings_info={"strategy": strategy},
+        )
+    )
+    return summary, json.loads((out / "manifest.json").read_text())["errors"]
+
+
 @pytest.mark.vcr
 def test_seed_eval_meets_baseline(base_url: str, tmp_path: Path) -> None:
     """The default strategy over every seed, replayed: all grounded, none failed, F1 not below the baseline."""
-    summary = asyncio.run(
-        run_eval(
-            lambda t, p: _extract(t, p, base_url, "evidence-first"),
-            out_dir=tmp_path,
-            label="cassettes",
-            settings_info={"strategy": "evidence-first"},
-        )
-    )
-    errors = json.loads((tmp_path / "manifest.json").read_text())["errors"]
+    summary, errors = _replay_eval("evidence-first", base_url, tmp_path)
     assert summary["failed_articles"] == [], "; ".join(f"{k}: {v}" for k, v in errors.items())
     assert summary["grounded_rate"] == 1.0
     assert summary["hallucinated_quotes"] == 0
@@ -79,15 +84,7 @@ def test_seed_eval_meets_baseline(base_url: str, tmp_path: Path) -> None:
 @pytest.mark.vcr
 def test_single_call_baseline_replays(base_url: str, tmp_path: Path) -> None:
     """The naive strategy is kept for the ablation; it must still run (articles may fail, rows are kept)."""
-    summary = asyncio.run(
-        run_eval(
-            lambda t, p: _extract(t, p, base_url, "single-call"),
-            out_dir=tmp_path,
-            label="single-call",
-            settings_info={"strategy": "single-call"},
-        )
-    )
-    errors = json.loads((tmp_path / "manifest.json").read_text())["errors"]
+    summary, errors = _replay_eval("single-call", base_url, tmp_path)
     stale = [f"{k}: {v}" for k, v in errors.items() if "re-record" in v]
     assert not stale, "; ".join(stale)
     assert summary["articles"] == len(load_all())
