@@ -397,33 +397,43 @@ async def _single_call(article: Article, backend: Backend) -> Proposal:
     reply = await backend.complete(messages, _LLMArticle, context={"article": article.text})
     got: _LLMArticle = reply.value
     out = Proposal()
-    for m in got.meetings:
-        ev = locate(m.evidence, article.text)
-        if ev is None:
-            continue
-        out.meetings.append(
-            Meeting(
-                participants=[Actor(name=n) for n in m.participants if n.strip()],
-                location=m.location,
-                date_text=m.date_text,
-                status=m.status,
-                evidence=[ev],
-            )
-        )
-    for st in got.statements:
-        ev = locate(st.evidence, article.text)
-        if ev is not None:
-            out.statements.append(
-                Statement(
-                    speaker=Actor(name=st.speaker), quote=st.quote, direct=st.quote is not None, evidence=[ev]
+    for kind, items in (("meeting", got.meetings), ("statement", got.statements), ("demand", got.demands)):
+        for item in items:
+            ev = locate(item.evidence, article.text)
+            if ev is None:  # the validator re-asked already; never drop silently
+                out.rejected.append(
+                    Rejected(
+                        kind=kind,  # type: ignore[arg-type]
+                        reason="evidence not found in the article",
+                        item=item.model_dump(),
+                    )
                 )
-            )
-    for d in got.demands:
-        ev = locate(d.evidence, article.text)
-        if ev is not None:
-            out.demands.append(
-                Demand(
-                    by=Actor(name=d.by), of=Actor(name=d.of) if d.of else None, demand=d.demand, evidence=[ev]
+            elif isinstance(item, _LLMMeeting):
+                out.meetings.append(
+                    Meeting(
+                        participants=[Actor(name=n) for n in item.participants if n.strip()],
+                        location=item.location,
+                        date_text=item.date_text,
+                        status=item.status,
+                        evidence=[ev],
+                    )
                 )
-            )
+            elif isinstance(item, _LLMStatement):
+                out.statements.append(
+                    Statement(
+                        speaker=Actor(name=item.speaker),
+                        quote=item.quote,
+                        direct=item.quote is not None,
+                        evidence=[ev],
+                    )
+                )
+            elif isinstance(item, _LLMDemand):
+                out.demands.append(
+                    Demand(
+                        by=Actor(name=item.by),
+                        of=Actor(name=item.of) if item.of else None,
+                        demand=item.demand,
+                        evidence=[ev],
+                    )
+                )
     return out
