@@ -105,7 +105,7 @@ def match_items(
     kind: str, text: str, preds: Sequence[Any], exps: Sequence[ExpMeeting | ExpStatement | ExpDemand]
 ) -> list[tuple[int, int, float]]:
     """One-to-one pairs (pred index, expected index, score), greedy by score."""
-    cands: list[tuple[float, int, int]] = []
+    cands: list[tuple[float, bool, int, int]] = []
     exp_spans = [_spans(text, e.evidence) for e in exps]
     for i, p in enumerate(preds):
         ps = _pred_spans(p)
@@ -117,11 +117,12 @@ def match_items(
             threshold = 0.01 if kind == "meetings" else 0.8  # meetings: any participant in common
             if actor < threshold:
                 continue
-            cands.append((0.5 * ov + 0.5 * actor, i, j))
+            # on equal scores a required expectation wins over an optional one
+            cands.append((0.5 * ov + 0.5 * actor, not e.optional, i, j))
     pairs: list[tuple[int, int, float]] = []
     used_p: set[int] = set()
     used_e: set[int] = set()
-    for score, i, j in sorted(cands, reverse=True):
+    for score, _required, i, j in sorted(cands, reverse=True):
         if i in used_p or j in used_e:
             continue
         used_p.add(i)

@@ -94,6 +94,16 @@ async def run_strategy(strategy: str, article: Article, backend: Backend | None)
 # --- evidence-first --------------------------------------------------------------------------------------
 
 
+def _is_fragment(a: Article, q: Quote) -> bool:
+    """A quote set inside a clause ("adding that it “would like …”") is part of reported speech, not an
+    utterance: utterances open a sentence or follow a comma, a colon or a speech verb."""
+    sentence = a.sentence_at(max(0, q.start - 1)) or a.sentence_at(q.start)
+    lead = a.text[sentence.start if sentence else 0 : max(0, q.start - 1)].rstrip()
+    if not lead or lead[-1] in ",:;—–-(" or lead.endswith(("“", '"')):
+        return False
+    return not rules.SPEECH_VERB.search(lead.split()[-1])
+
+
 def _choice_model(name: str, field_name: str, choices: list[str], description: str) -> type[BaseModel]:
     """A one-field response model whose value must be one of `choices` (an enum under grammar constraints)."""
     literal: Any = Literal[tuple(choices)]
@@ -155,8 +165,12 @@ class _EvidenceFirst:
         used_sentences: set[int] = set()
         quotes = a.quotes
         for i, q in enumerate(quotes):
-            if q.words < MIN_DIRECT_WORDS or _SCARE.search(a.text, max(0, q.start - 40), q.start - 1):
-                continue
+            if (
+                q.words < MIN_DIRECT_WORDS
+                or _SCARE.search(a.text, max(0, q.start - 40), q.start - 1)
+                or _is_fragment(a, q)
+            ):
+                continue  # not an utterance of its own: the reported-speech pass keeps it as the quote
             att = rules.attribute_quote(a.text, a.cast, q.start - 1, q.end + 1)
             if att is None and i > 0 and quotes[i - 1].words >= MIN_DIRECT_WORDS:
                 # “…,” he said. “…” — a quote continued right after an attributed one

@@ -120,7 +120,8 @@ class Sentence:
     paragraph: int
 
 
-_SENT_END = re.compile(r"[.!?…]+[\"”’']*(?=\s+[\"“‘'(\[]?[A-Z0-9])|[.!?…]+[\"”’']*\s*$")
+# a closing quote mark may be set off by a space in scraped text: "… in Kyiv? ” Russia's ambassador …"
+_SENT_END = re.compile(r"[.!?…]+(?:[ ]?[\"”’'])*(?=\s+[\"“‘'(\[]?[A-Z0-9])|[.!?…]+[\"”’']*\s*$")
 _ABBREV = re.compile(
     r"\b(Mr|Mrs|Ms|Dr|St|Gen|Col|Lt|Sen|Rep|Gov|Prof|Jr|Sr|U\.S|U\.N|No|vs|etc|e\.g|i\.e)\.$"
 )
