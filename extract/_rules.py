@@ -208,13 +208,14 @@ _DAYS = {name: i for i, name in enumerate(calendar.day_name)}
 _PLACE = re.compile(
     r"\b(?:in|at)\s+(?:the\s+)?(?:capital's\s+|capital’s\s+)?(?P<place>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+){0,2})"
 )
-_NOT_PLACE = set(_MONTHS) | set(_DAYS) | {"Ukraine’s", "Ukraine's"}
+_NOT_PLACE = set(_MONTHS) | set(_DAYS)
 
 
 def find_location(sentence: str, cast: Cast, offset: int) -> str | None:
     for m in _PLACE.finditer(sentence):
         place = m.group("place")
-        if place.split()[0] in _NOT_PLACE:
+        first = place.split()[0]
+        if first in _NOT_PLACE or first.endswith(("’s", "'s")):  # "in Ukraine's future" is no place
             continue
         start = offset + m.start("place")
         if any(mt.start <= start < mt.end and mt.kind == "person" for mt in cast.mentions):

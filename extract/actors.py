@@ -86,9 +86,6 @@ class Cast:
         ]
         return sorted(found, key=lambda m: -m.end)[:limit]
 
-    def keys(self) -> list[str]:
-        return list(self.people)
-
 
 def _is_name_run(words: list[str]) -> bool:
     return bool(words) and all(w not in _NOT_NAME or w in _SURNAME_PEOPLE for w in words)
