@@ -12,6 +12,9 @@ from .scoring import TYPES, ArticleScore
 
 __all__ = ["render_html", "render_markdown", "summary_rows"]
 
+# provenance shown at the top of both reports
+_MANIFEST_KEYS = ("model", "base_url_host", "strategy", "mode", "prompt_hash", "schema_hash", "git_commit")
+
 
 def summary_rows(summary: dict[str, Any]) -> list[list[str]]:
     rows = []
@@ -80,7 +83,7 @@ def render_markdown(
     expectations: tuple[Expectations, ...],
 ) -> str:
     lines = [f"# Eval report: {manifest.get('label', '')}", ""]
-    for key in ("model", "base_url_host", "strategy", "mode", "prompt_hash", "schema_hash", "git_commit"):
+    for key in _MANIFEST_KEYS:
         if key in manifest:
             lines.append(f"- **{key}**: `{manifest[key]}`")
     lines += [
@@ -138,7 +141,7 @@ def render_html(
         f"<!doctype html><meta charset=utf-8><title>Eval {e(str(manifest.get('label', '')))}</title>",
         f"<style>{_CSS}</style><h1>Eval report: {e(str(manifest.get('label', '')))}</h1><ul>",
     ]
-    for key in ("model", "base_url_host", "strategy", "mode", "prompt_hash", "schema_hash", "git_commit"):
+    for key in _MANIFEST_KEYS:
         if key in manifest:
             out.append(f"<li><b>{key}</b>: <code>{e(str(manifest[key]))}</code></li>")
     out.append(
