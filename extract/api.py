@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import hashlib
 import time
 from collections.abc import Callable
 from datetime import date
@@ -10,26 +12,65 @@ from pathlib import Path
 from typing import Any
 
 import prompts
-from schemas import ArticleExtraction, Evidence, Meeting, Meta, Rejected, Statement, schema_hash
+import schemas
+from schemas import ArticleExtraction, Evidence, Meeting, Meta, Rejected, Statement, Usage, schema_hash
 
+from . import server
+from ._portal import run_blocking
 from .backend import Backend, OpenAIBackend, usage_scope
 from .cache import ResponseCache
 from .codes import code_extraction
 from .errors import ConfigError
 from .grounding import locate
 from .pipeline import Article, Proposal, run_strategy
-from .server import embedded_base_url
 from .settings import Settings, resolve_settings
 from .text import check_text
 
 __all__ = ["aextract_article", "extract_article", "get_backend"]
 
 _backends: dict[tuple[Any, ...], OpenAIBackend] = {}
+_caches: dict[Path, ResponseCache] = {}
+
+
+def _cache_for(settings: Settings) -> ResponseCache | None:
+    """One response cache per directory, shared by the per-call and the per-article entries."""
+    if settings.cache_dir is None:
+        return None
+    if settings.cache_dir not in _caches:
+        _caches[settings.cache_dir] = ResponseCache(settings.cache_dir, prompt_hash=prompts.prompt_hash())
+    return _caches[settings.cache_dir]
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A hash of the extraction code and its data files: a stored whole-article result is only reused by
+    the very code that made it (a changed rule must never be hidden by the cache)."""
+    digest = hashlib.sha256()
+    root = Path(__file__).parent
+    files = [p for p in sorted(root.rglob("*")) if p.is_file() and p.suffix in {".py", ".txt", ".json"}]
+    for path in [*files, Path(prompts.__file__), Path(schemas.__file__)]:
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _article_key(text: str, when: date | None, settings: Settings) -> dict[str, Any]:
+    return {
+        "kind": "article",
+        "text": hashlib.sha256(text.encode()).hexdigest(),
+        "published": when.isoformat() if when else None,
+        "code": code_fingerprint(),
+        "schema": schema_hash(),
+        "base_url": settings.base_url or "embedded",
+        "model": settings.model,
+        "strategy": settings.strategy,
+        "mode": settings.resolved_mode(),
+        "sampling": [settings.temperature, settings.seed, settings.max_tokens, settings.max_validation_retries],
+    }
 
 
 def get_backend(settings: Settings) -> OpenAIBackend:
     """One shared client (and one embedded server) per model configuration, reused by concurrent calls."""
-    base_url: str | Callable[[], str] = settings.base_url or embedded_base_url  # started on first use
+    base_url: str | Callable[[], str] = settings.base_url or server.embedded_base_url  # started on first use
     key = (
         settings.base_url or "embedded",
         settings.model,
@@ -44,12 +85,7 @@ def get_backend(settings: Settings) -> OpenAIBackend:
         settings.max_tokens,
     )
     if key not in _backends:
-        cache = (
-            ResponseCache(settings.cache_dir, prompt_hash=prompts.prompt_hash())
-            if settings.cache_dir
-            else None
-        )
-        _backends[key] = OpenAIBackend(settings, base_url=base_url, cache=cache)
+        _backends[key] = OpenAIBackend(settings, base_url=base_url, cache=_cache_for(settings))
     return _backends[key]
 
 
@@ -92,6 +128,12 @@ async def aextract_article(
             temperature=temperature,
         )
     started = time.perf_counter()
+    cache = _cache_for(settings) if backend is None else None  # a caller's backend is not a known model
+    key = _article_key(text, when, settings) if cache is not None and cache.enabled else None
+    if key is not None:
+        hit = _cached_result(cache, key, started)
+        if hit is not None:
+            return hit
     article = Article(text, when)
     if backend is None and settings.strategy != "rules-only":
         backend = get_backend(settings)
@@ -110,7 +152,7 @@ async def aextract_article(
         cached=usage.cache_hits > 0 and usage.calls == 0,
         elapsed_s=round(time.perf_counter() - started, 4),
     )
-    return code_extraction(
+    extraction = code_extraction(
         ArticleExtraction(
             meetings=result.meetings,
             statements=result.statements,
@@ -119,17 +161,47 @@ async def aextract_article(
             meta=result_meta,
         )
     )
+    if key is not None and cache is not None and not proposal.degraded:
+        cache.set(key, extraction.model_dump(mode="json"))
+    return extraction
+
+
+def _cached_result(cache: ResponseCache, key: dict[str, Any], started: float) -> ArticleExtraction | None:
+    """The stored result for this very article, settings and code; its meta says it came from the cache."""
+    stored = cache.get(key)
+    if stored is None:
+        return None
+    try:
+        hit = ArticleExtraction.model_validate(stored)
+    except ValueError:
+        return None  # an entry that no longer validates is simply recomputed (and overwritten)
+    meta = hit.meta.model_copy(
+        update={
+            "usage": Usage(cache_hits=1),
+            "cached": True,
+            "elapsed_s": round(time.perf_counter() - started, 4),
+        }
+    )
+    return hit.model_copy(update={"meta": meta})
 
 
 def extract_article(text: str, **options: Any) -> ArticleExtraction:
-    """Blocking twin of `aextract_article` (same keyword-only options)."""
+    """Blocking twin of `aextract_article` (same keyword-only options).
+
+    Every blocking call runs on one shared event loop thread, so the HTTP client and its keep-alive
+    connections are reused from one call to the next."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(aextract_article(text, **options))
-    raise ConfigError(
-        "extract_article() was called inside a running event loop: await aextract_article() instead"
-    )
+        pass
+    else:
+        raise ConfigError(
+            "extract_article() was called inside a running event loop: await aextract_article() instead"
+        )
+    settings = options.get("settings")
+    if options.get("backend") is None and (settings is None or settings.base_url is None):
+        server.install_hooks()  # from the caller's thread: the embedded server may start on the loop thread
+    return run_blocking(aextract_article(text, **options))
 
 
 def _parse_date(value: date | str | None) -> date | None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
+import importlib
 import json
 import logging
 import random
@@ -37,7 +39,7 @@ from .errors import (
 )
 from .settings import Settings
 
-__all__ = ["Backend", "FakeBackend", "OpenAIBackend", "Reply", "usage_scope"]
+__all__ = ["Backend", "FakeBackend", "OpenAIBackend", "Reply", "usage_scope", "validation_context"]
 
 log = logging.getLogger("parley")
 T = TypeVar("T", bound=BaseModel)
@@ -51,6 +53,62 @@ _MODES = {
 
 _usage: contextvars.ContextVar[Usage | None] = contextvars.ContextVar("parley_usage", default=None)
 _schema: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("parley_schema", default=None)
+_context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("parley_context", default=None)
+
+
+def validation_context(info: Any) -> dict[str, Any]:
+    """The `context` of the call being validated, for validators of response models.
+
+    `OpenAIBackend` never hands `context` to instructor: instructor renders every message as a Jinja
+    template when given one, which mangles ("{{ x }}" vanishes) or crashes on ("{%") article text. It sets
+    it here instead; `FakeBackend` and cache hits pass it to `model_validate` as usual.
+    """
+    return getattr(info, "context", None) or _context.get() or {}
+
+
+@functools.lru_cache(maxsize=512)
+def _json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's JSON Schema, built once per class (pydantic rebuilds it on every call); never mutated."""
+    return model.model_json_schema()
+
+
+def _remember_async_validator_checks() -> None:
+    """instructor 1.17 checks a response model for async validators by walking every class of its MRO, seven
+    times per request: a third of the client's CPU per request, which caps batch throughput. The answer
+    depends on the class alone, so each class is checked once. Modules that import the check later (or a
+    future instructor that moved it) simply keep the original: slower, never wrong."""
+    try:
+        checks = importlib.import_module("instructor.v2.validation.async_validators")
+        original = checks.reject_async_validators
+    except (ImportError, AttributeError):
+        return
+    passed: weakref.WeakSet[type] = weakref.WeakSet()
+
+    def reject_async_validators(model: Any) -> None:
+        if isinstance(model, type) and model in passed:
+            return
+        original(model)  # raises for a model with async validators: never remembered
+        if isinstance(model, type):
+            passed.add(model)
+
+    checks.reject_async_validators = reject_async_validators  # for imports inside functions
+    for name in ("client", "patch", "response_model", "response", "function_calls", "retry"):
+        try:
+            module = importlib.import_module(f"instructor.v2.core.{name}")
+        except ImportError:
+            continue
+        if getattr(module, "reject_async_validators", None) is original:
+            module.reject_async_validators = reject_async_validators
+
+
+_remember_async_validator_checks()
+
+
+@functools.lru_cache(maxsize=512)
+def _prepared(model: type[T]) -> type[T]:
+    """The model wrapped as instructor's `OpenAISchema`, once per class. instructor wraps a plain model in a
+    new class on every call, which also defeats its own schema cache: ~10 ms per call for our models."""
+    return instructor.openai_schema(model)  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -184,8 +242,9 @@ class OpenAIBackend:
         self.mode = settings.resolved_mode()
         self.cache = cache
         self._base_url = base_url
-        self._loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
-        self._connected = False
+        self._clients: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[openai.AsyncOpenAI, instructor.AsyncInstructor]
+        ] = weakref.WeakKeyDictionary()
 
     @property
     def base_url(self) -> str:
@@ -193,26 +252,27 @@ class OpenAIBackend:
             self._base_url = self._base_url()
         return self._base_url
 
-    def _connect(self) -> None:
-        self._connected = True
-        self.client = openai.AsyncOpenAI(
-            base_url=self.base_url,
-            api_key=self.settings.api_key,
-            timeout=self.settings.timeout,
-            max_retries=0,
-        )
-        raw_create = self.client.chat.completions.create
-        self.client.chat.completions.create = self._wrap(raw_create)  # type: ignore[method-assign,assignment]
-        self.instructor = instructor.from_openai(self.client, mode=_MODES[self.mode])
-
     def _for_this_loop(self) -> instructor.AsyncInstructor:
-        """The client's pooled connections belong to one event loop; each `asyncio.run` (every blocking
-        `extract_article` call) gets a fresh client instead of failing on the last loop's dead connections."""
+        """A client's pooled connections belong to one event loop: one client per loop, kept while the loop
+        lives (the blocking API's shared loop lives as long as the process, so its client is reused)."""
         loop = asyncio.get_running_loop()
-        if not self._connected or self._loop is None or self._loop() is not loop:
-            self._loop = weakref.ref(loop)
-            self._connect()
-        return self.instructor
+        for old in [lp for lp in self._clients if lp.is_closed()]:
+            del self._clients[old]  # its connections died with their loop; nothing left to close politely
+        pair = self._clients.get(loop)
+        if pair is None:
+            client = openai.AsyncOpenAI(
+                base_url=self.base_url,
+                api_key=self.settings.api_key,
+                timeout=self.settings.timeout,
+                max_retries=0,
+                # openai's default wrapper closes itself on garbage collection by scheduling `aclose()` on
+                # whatever loop runs then, which fails loudly for a client of a closed loop; this one doesn't
+                http_client=openai.DefaultAsyncHttpxClient(),
+            )
+            raw_create = client.chat.completions.create
+            client.chat.completions.create = self._wrap(raw_create)  # type: ignore[method-assign,assignment]
+            pair = self._clients[loop] = (client, instructor.from_openai(client, mode=_MODES[self.mode]))
+        return pair[1]
 
     def _wrap(self, create: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         settings = self.settings
@@ -264,7 +324,7 @@ class OpenAIBackend:
         *,
         context: dict[str, Any] | None = None,
     ) -> Reply:
-        schema = response_model.model_json_schema()
+        schema = _json_schema(response_model)
         key = self._key(messages, schema)
         if self.cache is not None:
             hit = self.cache.get(key)
@@ -277,14 +337,13 @@ class OpenAIBackend:
                     log.warning("cache entry no longer validates; recomputing")
         usage = _current_usage()
         calls_before = usage.calls
-        token = _schema.set(schema)
+        token, context_token = _schema.set(schema), _context.set(context)
         try:
             value = await self._for_this_loop().create(
                 model=self.settings.model,
                 messages=messages,  # type: ignore[arg-type]
-                response_model=response_model,
+                response_model=_prepared(response_model),
                 max_retries=self.settings.max_validation_retries,
-                context=context,
                 temperature=self.settings.temperature,
                 seed=self.settings.seed,
                 max_tokens=self.settings.max_tokens,
@@ -306,14 +365,17 @@ class OpenAIBackend:
             ) from exc
         finally:
             _schema.reset(token)
+            _context.reset(context_token)
         usage.validation_retries += max(0, usage.calls - calls_before - 1)
         if self.cache is not None:
             self.cache.set(key, value.model_dump(mode="json"))
         return Reply(value)
 
     async def aclose(self) -> None:
-        if self._connected:
-            await self.client.close()
+        """Close this event loop's client (others close with their loops)."""
+        pair = self._clients.pop(asyncio.get_running_loop(), None)
+        if pair is not None:
+            await pair[0].close()
 
 
 @dataclass

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from schemas import Actor, Demand, Evidence, Meeting, Rejected, Statement
 
 from . import _rules as rules
 from .actors import Cast, find_cast
-from .backend import Backend
+from .backend import Backend, validation_context
 from .dates import resolve_date
 from .errors import ModelOutputInvalid
 from .grounding import locate
@@ -40,20 +41,27 @@ _SCARE = re.compile(
 
 @dataclass
 class Article:
-    """The text and everything found in it without a model."""
+    """The text and everything found in it without a model, each part computed when first needed (the
+    single-call strategy needs none of it)."""
 
     text: str
     published: date | None
-    ignored: list[tuple[int, int]] = field(init=False)
-    sentences: list[Sentence] = field(init=False)
-    quotes: list[Quote] = field(init=False)
-    cast: Cast = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.ignored = ignored_spans(self.text)
-        self.sentences = [s for s in split_sentences(self.text) if not self.is_ignored(s.start, s.end)]
-        self.quotes = [q for q in find_quotes(self.text) if not self.is_ignored(q.start, q.end)]
-        self.cast = find_cast(self.text, skip=self.ignored)
+    @functools.cached_property
+    def ignored(self) -> list[tuple[int, int]]:
+        return ignored_spans(self.text)
+
+    @functools.cached_property
+    def sentences(self) -> list[Sentence]:
+        return [s for s in split_sentences(self.text) if not self.is_ignored(s.start, s.end)]
+
+    @functools.cached_property
+    def quotes(self) -> list[Quote]:
+        return [q for q in find_quotes(self.text) if not self.is_ignored(q.start, q.end)]
+
+    @functools.cached_property
+    def cast(self) -> Cast:
+        return find_cast(self.text, skip=self.ignored)
 
     def is_ignored(self, start: int, end: int) -> bool:
         return any(a <= start and end <= b + 1 for a, b in self.ignored)
@@ -82,6 +90,7 @@ class Proposal:
     statements: list[Statement] = field(default_factory=list)
     demands: list[Demand] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    degraded: bool = False  # a question got no valid answer and the rules' fallback stood in: don't cache
 
 
 async def run_strategy(strategy: str, article: Article, backend: Backend | None) -> Proposal:
@@ -104,8 +113,10 @@ def _is_fragment(a: Article, q: Quote) -> bool:
     return not rules.SPEECH_VERB.search(lead.split()[-1])
 
 
-def _choice_model(name: str, field_name: str, choices: list[str], description: str) -> type[BaseModel]:
-    """A one-field response model whose value must be one of `choices` (an enum under grammar constraints)."""
+@functools.lru_cache(maxsize=1024)
+def _choice_model(name: str, field_name: str, choices: tuple[str, ...], description: str) -> type[BaseModel]:
+    """A one-field response model whose value must be one of `choices` (an enum under grammar constraints).
+    Built once per set of choices: pydantic model creation and its JSON Schema cost milliseconds."""
     literal: Any = Literal[tuple(choices)]
     return create_model(name, **{field_name: (literal, Field(description=description))})  # type: ignore[call-overload,no-any-return]
 
@@ -136,7 +147,7 @@ class _EvidenceFirst:
         if self.backend is None or len(choices) < 2:
             return None
         model = _choice_model(
-            f"{task.title().replace('_', '')}Answer", "answer", choices, "One of the options."
+            f"{task.title().replace('_', '')}Answer", "answer", tuple(choices), "One of the options."
         )
         messages = [
             {"role": "system", "content": self.p.templates["system"]},
@@ -150,6 +161,7 @@ class _EvidenceFirst:
             reply = await self.backend.complete(messages, model)
         except ModelOutputInvalid as exc:
             log.info("model gave no valid answer for %s: %s", task, exc)
+            self.out.degraded = True
             return None
         return str(reply.value.answer)
 
@@ -368,7 +380,7 @@ class _Grounded(BaseModel):
     @field_validator("evidence")
     @classmethod
     def _in_article(cls, value: str, info: ValidationInfo) -> str:
-        article = (info.context or {}).get("article")
+        article = validation_context(info).get("article")
         if article is not None and locate(value, article) is None:
             raise ValueError(f"evidence {value[:80]!r} is not in the article; copy the exact words")
         return value

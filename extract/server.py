@@ -62,6 +62,7 @@ class EmbeddedServer:
         self.threads = threads or max(1, os.cpu_count() or 1)
         self.proc: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
+        self.abort = threading.Event()  # set by another thread: give up a start in progress
 
     @property
     def base_url(self) -> str:
@@ -109,6 +110,8 @@ class EmbeddedServer:
     def _wait_until_ready(self, proc: subprocess.Popen[bytes], wait: float) -> None:
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
+            if self.abort.is_set():
+                raise ModelUnavailable("embedded model server start was interrupted by shutdown")
             if proc.poll() is not None:
                 code, tail = proc.returncode, self._tail()
                 raise ModelUnavailable(f"embedded model server exited at start ({code}): {tail}")
@@ -152,18 +155,27 @@ _shared: EmbeddedServer | None = None
 _lock = (
     threading.RLock()
 )  # re-entered when SIGTERM's handler runs while the main thread is starting the server
-_hooked = False
+_at_exit = _on_sigterm = False
+
+
+def install_hooks() -> None:
+    """Stop the shared server at exit and on SIGTERM. Called before any start, from the thread that will
+    receive signals (the main thread), since the start itself may run on the blocking API's loop thread."""
+    global _at_exit, _on_sigterm
+    with _lock:
+        if not _at_exit:
+            atexit.register(shutdown_embedded)
+            _at_exit = True
+        if not _on_sigterm:
+            _on_sigterm = _install_sigterm()
 
 
 def embedded_base_url() -> str:
     """Start (once per process) the shared embedded server and return its base URL."""
-    global _shared, _hooked
+    global _shared
+    install_hooks()  # before starting: a SIGTERM during the start must stop it too
     with _lock:
         if _shared is None or _shared.proc is None or _shared.proc.poll() is not None:
-            if not _hooked:  # before starting: a SIGTERM during the start must stop it too
-                atexit.register(shutdown_embedded)
-                _install_sigterm()
-                _hooked = True
             _shared = EmbeddedServer()
             try:
                 _shared.start()
@@ -175,15 +187,19 @@ def embedded_base_url() -> str:
 
 def shutdown_embedded() -> None:
     global _shared
+    starting = _shared
+    if starting is not None:
+        starting.abort.set()  # a start in progress on another thread gives up and releases the lock
     with _lock:
         if _shared is not None:
             _shared.stop()
             _shared = None
 
 
-def _install_sigterm() -> None:
+def _install_sigterm() -> bool:
+    """Install the SIGTERM handler; False (try again later) when not on the main thread."""
     if threading.current_thread() is not threading.main_thread():
-        return
+        return False
     previous = signal.getsignal(signal.SIGTERM)
 
     def handler(signum: int, frame: FrameType | None) -> None:
@@ -194,3 +210,4 @@ def _install_sigterm() -> None:
             raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, handler)
+    return True

@@ -6,6 +6,7 @@ descriptions are rendered into the prompts the model sees.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -173,5 +174,6 @@ def export_json_schema() -> str:
     return json.dumps(ArticleExtraction.model_json_schema(), indent=2, sort_keys=True) + "\n"
 
 
+@functools.cache
 def schema_hash() -> str:
     return hashlib.sha256(export_json_schema().encode()).hexdigest()[:12]

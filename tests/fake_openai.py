@@ -100,7 +100,14 @@ class FakeOpenAI:
                 except ValueError:
                     payload = {"_raw": raw.decode(errors="replace")}
                 with fake.lock:
-                    fake.requests.append({"path": self.path, "headers": dict(self.headers), "json": payload})
+                    fake.requests.append(
+                        {
+                            "path": self.path,
+                            "headers": dict(self.headers),
+                            "json": payload,
+                            "peer": self.client_address[1],  # the client's port: one per connection
+                        }
+                    )
                     reply = fake.replies.popleft() if fake.replies else None
                 if reply is None:
                     reply = Reply(body=fake.default(payload))

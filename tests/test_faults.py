@@ -89,13 +89,22 @@ def settings_for(fake: FakeOpenAI, tmp_path: Path, **overrides: Any) -> Settings
     return resolve_settings(**options)
 
 
-def cached(tmp_path: Path) -> list[Any]:
-    """Every value in the response cache, parsed (the cache holds JSON text only)."""
+def _entries(tmp_path: Path) -> list[Any]:
     directory = tmp_path / "cache"
     if not directory.exists():
         return []
     with diskcache.Cache(str(directory)) as cache:
-        return [json.loads(cache[key]) for key in cache]
+        return [json.loads(cache[key]) for key in cache]  # the cache holds JSON text only
+
+
+def cached(tmp_path: Path) -> list[Any]:
+    """The model answers in the response cache, parsed."""
+    return [v for v in _entries(tmp_path) if not (isinstance(v, dict) and "meta" in v)]
+
+
+def results(tmp_path: Path) -> list[Any]:
+    """The whole-article results in the response cache, parsed."""
+    return [v for v in _entries(tmp_path) if isinstance(v, dict) and "meta" in v]
 
 
 def assert_good(result: Any) -> None:
@@ -293,6 +302,7 @@ def test_evidence_first_falls_back_to_rules_when_the_model_never_answers(tmp_pat
     for item in [*result.meetings, *result.statements, *result.demands]:
         assert verify(item.evidence, text)
     assert cached(tmp_path) == []
+    assert results(tmp_path) == []  # a result made without the model's answers is not kept: ask again later
 
 
 # --- a server that dies mid-run and comes back ------------------------------------------------------------

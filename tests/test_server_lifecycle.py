@@ -215,3 +215,43 @@ def test_starting_twice_keeps_one_process(stub: Path, tmp_path: Path) -> None:
         first = read_pid(tmp_path / "p")
         assert embedded.proc is not None and embedded.proc.pid == first
     assert gone_within(first, 5)
+
+
+BLOCKING_OWNER = textwrap.dedent(
+    """
+    import sys
+    from extract import extract_article, server
+    stub, pidfile, delay = sys.argv[1:4]
+    server.EmbeddedServer.command = (
+        lambda self: [sys.executable, stub, str(self.port), pidfile, delay, "0", "0"])
+    print("extracting", flush=True)
+    extract_article("Minister Antov met the envoy in Geneva.", strategy="single-call", cache=False)
+    """
+)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
+def test_blocking_call_starting_the_server_on_its_loop_thread_stops_it_on_signals(
+    stub: Path, tmp_path: Path, sig: signal.Signals
+) -> None:
+    """`extract_article()` runs on a background event loop thread, so the embedded server starts there; the
+    signal still arrives in the main thread, which must stop the start in progress."""
+    pidfile = tmp_path / "server.pid"
+    owner = subprocess.Popen(
+        [sys.executable, "-c", BLOCKING_OWNER, str(stub), str(pidfile), "30"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(PACKAGE).parent,
+    )
+    pid = read_pid(pidfile)
+    try:
+        time.sleep(0.3)  # inside start(), on the loop thread: running but not answering yet
+        owner.send_signal(sig)
+        owner.wait(timeout=30)
+        assert gone_within(pid, 5), f"embedded server outlived {sig.name}"
+    finally:
+        kill_leftover(pid)
+        if owner.poll() is None:
+            owner.kill()
+    assert owner.returncode != 0

@@ -1,0 +1,99 @@
+"""What the benchmarks share: the fake server in a subprocess, percentiles, tables and JSON results."""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).with_name("results")
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+ARTICLES = Path(__file__).with_name("articles")
+
+
+@contextmanager
+def fake_server(delay: float) -> Iterator[str]:
+    """Start `benchmarks.fake_server` in its own process; yield its base URL; stop it."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.fake_server", "--delay", str(delay)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        if not url.startswith("http://127.0.0.1:"):
+            raise RuntimeError(f"fake server did not start: {url!r}")
+        yield url
+    finally:
+        if proc.stdin:
+            proc.stdin.close()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def fake_log(base_url: str) -> list[dict[str, Any]]:
+    """The request bodies the fake server received since the last call (and forget them)."""
+    import urllib.request
+
+    with urllib.request.urlopen(base_url.removesuffix("/v1") + "/_log", timeout=5) as resp:
+        bodies: list[dict[str, Any]] = json.load(resp)
+    return bodies
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100), nearest-rank on the sorted values."""
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
+    return ordered[rank]
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain-text table, right-aligned, for the terminal (and the README)."""
+    cells = [[str(h) for h in headers], *[[_fmt(v) for v in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.3f}" if abs(v) < 100 else f"{v:.1f}"
+    return str(v)
+
+
+def write_result(name: str, data: dict[str, Any]) -> Path:
+    """Write `benchmarks/results/<name>.json` with the machine and time it was measured on."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    payload = {
+        "benchmark": name,
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {"python": platform.python_version(), "cpus": _cpus(), "platform": platform.platform()},
+        **data,
+    }
+    path.write_text(json.dumps(payload, indent=2) + "\n")
+    return path
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
