@@ -70,7 +70,7 @@ def measure(strategy: str, n_articles: int, delay: float) -> dict[str, Any]:
             rows.append({"concurrency": level, "seconds": wall, "articles_per_s": len(items) / wall,
                          "requests": len(bodies), "failed": stats.failed,
                          "raw_requests_per_s": len(bodies) / raw if raw else None})  # fmt: skip
-    sequential = rows[0]["articles_per_s"]
+    sequential: float = rows[0]["articles_per_s"]
     for row in rows:
         row["speedup"] = row["articles_per_s"] / sequential
         row["of_ideal"] = row["speedup"] / row["concurrency"]

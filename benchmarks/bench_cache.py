@@ -30,7 +30,9 @@ def measure(strategy: str, delay: float, rounds: int) -> dict[str, Any]:
         hit_s: list[float] = []
         for r in range(rounds):
             # a fresh cache directory per round: every first call misses, every second call hits
-            settings = resolve_settings(base_url=url, strategy=strategy, cache=Path(tmp) / f"r{r}", api_key="b")
+            settings = resolve_settings(
+                base_url=url, strategy=strategy, cache=Path(tmp) / f"r{r}", api_key="b"
+            )
             for text in texts:
                 t0 = time.perf_counter()
                 first = extract_article(text, settings=settings)
@@ -46,7 +48,10 @@ def measure(strategy: str, delay: float, rounds: int) -> dict[str, Any]:
         for text in texts:
             extract_article(text, settings=settings)
         assert fake_log(url) == [], "a cached extraction reached the model server"
-    ms = lambda xs, q: 1000 * pct(xs, q)  # noqa: E731
+
+    def ms(xs: list[float], q: float) -> float:
+        return 1000 * pct(xs, q)
+
     return {
         "strategy": strategy,
         "delay_s": delay,
@@ -71,7 +76,9 @@ def main() -> None:
         for r in results
     ]  # fmt: skip
     print(f"Cache hit vs miss on the 5 seeds, fake model latency {args.delay * 1000:.0f} ms per request (ms)")
-    print(table(["strategy", "n", "miss p50", "miss p99", "hit p50", "hit p99", "miss/hit", "p50<=5ms"], rows))
+    print(
+        table(["strategy", "n", "miss p50", "miss p99", "hit p50", "hit p99", "miss/hit", "p50<=5ms"], rows)
+    )
     print(f"-> {write_result('cache', {'results': results})}")
 
 

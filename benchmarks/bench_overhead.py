@@ -7,6 +7,8 @@ interleave, per article, in a shuffled order:
   ours        extract_article(text)                      (blocking API, response cache off)
   raw         openai.OpenAI().chat.completions.create(**body) for each recorded body
   instructor  instructor.from_openai(OpenAI()).create(response_model=..., same messages and sampling)
+  rules       (evidence-first only) extract_article(text, strategy="rules-only"): the same article analysis
+              with no model at all, so ours - raw - rules is the part of our extra time spent around the calls
 The instructor bodies are checked to be identical to ours before timing.
 
     python -m benchmarks.bench_overhead [--rounds-slow 5] [--rounds-fast 40]
@@ -42,7 +44,11 @@ class Recorder:
         self.calls: list[tuple[list[dict[str, str]], type[BaseModel], dict[str, Any] | None]] = []
 
     async def complete(
-        self, messages: list[dict[str, str]], response_model: type[BaseModel], *, context: dict[str, Any] | None = None
+        self,
+        messages: list[dict[str, str]],
+        response_model: type[BaseModel],
+        *,
+        context: dict[str, Any] | None = None,
     ) -> Reply:
         self.calls.append((messages, response_model, context))
         reply: Reply = await self.inner.complete(messages, response_model, context=context)
@@ -87,14 +93,21 @@ def measure(strategy: str, delay: float, rounds: int) -> dict[str, Any]:
         def run_ours(i: int) -> None:
             extract_article(texts[i], settings=settings)
 
+        rules_only = resolve_settings(strategy="rules-only", cache=False)
+
+        def run_rules(i: int) -> None:
+            extract_article(texts[i], settings=rules_only)
+
         for i in range(len(texts)):  # same requests? instructor and ours must send byte-equal JSON bodies
             run_instructor(i)
             sent = fake_log(url)
             run_ours(i)
-            assert sorted(map(_key, sent)) == sorted(map(_key, fake_log(url))) == sorted(map(_key, bodies[i])), (
-                "instructor and extract_article sent different requests"
-            )
+            assert (
+                sorted(map(_key, sent)) == sorted(map(_key, fake_log(url))) == sorted(map(_key, bodies[i]))
+            ), "instructor and extract_article sent different requests"
         variants = {"ours": run_ours, "raw": run_raw, "instructor": run_instructor}
+        if strategy == "evidence-first":
+            variants["rules"] = run_rules
         times: dict[str, list[list[float]]] = {v: [[] for _ in texts] for v in variants}
         rng = random.Random(0)
         for _ in range(rounds):
@@ -122,8 +135,11 @@ def measure(strategy: str, delay: float, rounds: int) -> dict[str, Any]:
         "extra_ms_per_article": {
             "ours": 1000 * (total["ours"] - total["raw"]) / n,
             "instructor": 1000 * (total["instructor"] - total["raw"]) / n,
+            **({"rules_analysis": 1000 * total["rules"] / n,
+                "ours_around_calls": 1000 * (total["ours"] - total["raw"] - total["rules"]) / n}
+               if "rules" in total else {}),
         },
-    }
+    }  # fmt: skip
 
 
 def main() -> None:
@@ -139,9 +155,7 @@ def main() -> None:
     rows = []
     for r in results:
         extra, slow = r["extra_ms_per_article"], r["delay_s"] > 0
-        target_met = (
-            r["ratio_ours_to_raw"] <= 1.03 if slow else extra["ours"] <= extra["instructor"] + 1.0
-        )
+        target_met = r["ratio_ours_to_raw"] <= 1.03 if slow else extra["ours"] <= extra["instructor"] + 1.0
         r["target"] = "ours/raw <= 1.03" if slow else "ours extra <= instructor extra + 1 ms"
         r["target_met"] = target_met
         rows.append([
@@ -150,9 +164,18 @@ def main() -> None:
             1000 * r["seconds_per_article"]["ours"], f"{r['ratio_instructor_to_raw']:.3f}x",
             f"{r['ratio_ours_to_raw']:.3f}x", extra["instructor"], extra["ours"], "yes" if target_met else "NO",
         ])  # fmt: skip
-    print("Wrapper overhead on the 5 seeds (ms per article, median of rounds; fake server in its own process)")
+    print(
+        "Wrapper overhead on the 5 seeds (ms per article, median of rounds; fake server in its own process)"
+    )
     print(table(["strategy", "latency", "requests", "raw ms", "instr ms", "ours ms", "instr/raw", "ours/raw",
                  "instr +ms", "ours +ms", "target"], rows))  # fmt: skip
+    for r in results:
+        extra = r["extra_ms_per_article"]
+        if "rules_analysis" in extra:
+            r["around_calls_target_met"] = extra["ours_around_calls"] <= extra["instructor"] + 1.0
+            print(f"{r['strategy']} at {r['delay_s'] * 1000:.0f} ms: ours +{extra['ours']:.2f} ms = rules analysis "
+                  f"{extra['rules_analysis']:.2f} ms (no model) + {extra['ours_around_calls']:.2f} ms around the "
+                  f"calls (instructor alone: +{extra['instructor']:.2f} ms)")  # fmt: skip
     print(f"-> {write_result('overhead', {'results': results})}")
 
 

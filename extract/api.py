@@ -64,7 +64,12 @@ def _article_key(text: str, when: date | None, settings: Settings) -> dict[str, 
         "model": settings.model,
         "strategy": settings.strategy,
         "mode": settings.resolved_mode(),
-        "sampling": [settings.temperature, settings.seed, settings.max_tokens, settings.max_validation_retries],
+        "sampling": [
+            settings.temperature,
+            settings.seed,
+            settings.max_tokens,
+            settings.max_validation_retries,
+        ],
     }
 
 
@@ -128,10 +133,10 @@ async def aextract_article(
             temperature=temperature,
         )
     started = time.perf_counter()
-    cache = _cache_for(settings) if backend is None else None  # a caller's backend is not a known model
-    key = _article_key(text, when, settings) if cache is not None and cache.enabled else None
-    if key is not None:
-        hit = _cached_result(cache, key, started)
+    store = _cache_for(settings) if backend is None else None  # a caller's backend is not a known model
+    key = _article_key(text, when, settings) if store is not None and store.enabled else None
+    if key is not None and store is not None:
+        hit = _cached_result(store, key, started)
         if hit is not None:
             return hit
     article = Article(text, when)
@@ -161,8 +166,8 @@ async def aextract_article(
             meta=result_meta,
         )
     )
-    if key is not None and cache is not None and not proposal.degraded:
-        cache.set(key, extraction.model_dump(mode="json"))
+    if key is not None and store is not None and not proposal.degraded:
+        store.set(key, extraction.model_dump(mode="json"))
     return extraction
 
 

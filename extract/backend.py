@@ -53,7 +53,9 @@ _MODES = {
 
 _usage: contextvars.ContextVar[Usage | None] = contextvars.ContextVar("parley_usage", default=None)
 _schema: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("parley_schema", default=None)
-_context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("parley_context", default=None)
+_context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "parley_context", default=None
+)
 
 
 def validation_context(info: Any) -> dict[str, Any]:
@@ -79,7 +81,7 @@ def _remember_async_validator_checks() -> None:
     future instructor that moved it) simply keep the original: slower, never wrong."""
     try:
         checks = importlib.import_module("instructor.v2.validation.async_validators")
-        original = checks.reject_async_validators
+        original = getattr(checks, "reject_async_validators")  # noqa: B009 (a module found at run time)
     except (ImportError, AttributeError):
         return
     passed: weakref.WeakSet[type] = weakref.WeakSet()
@@ -91,14 +93,14 @@ def _remember_async_validator_checks() -> None:
         if isinstance(model, type):
             passed.add(model)
 
-    checks.reject_async_validators = reject_async_validators  # for imports inside functions
+    setattr(checks, "reject_async_validators", reject_async_validators)  # noqa: B010 (imports in functions)
     for name in ("client", "patch", "response_model", "response", "function_calls", "retry"):
         try:
             module = importlib.import_module(f"instructor.v2.core.{name}")
         except ImportError:
             continue
         if getattr(module, "reject_async_validators", None) is original:
-            module.reject_async_validators = reject_async_validators
+            setattr(module, "reject_async_validators", reject_async_validators)  # noqa: B010
 
 
 _remember_async_validator_checks()
@@ -108,7 +110,7 @@ _remember_async_validator_checks()
 def _prepared(model: type[T]) -> type[T]:
     """The model wrapped as instructor's `OpenAISchema`, once per class. instructor wraps a plain model in a
     new class on every call, which also defeats its own schema cache: ~10 ms per call for our models."""
-    return instructor.openai_schema(model)  # type: ignore[no-any-return]
+    return instructor.openai_schema(model)
 
 
 @dataclass

@@ -7,6 +7,7 @@ wording picks its 10x subtype, a statement is 010.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -133,11 +134,17 @@ CODE_TABLE: tuple[CodeRow, ...] = (
 _COMPILED = {row.key: re.compile(row.cue, re.IGNORECASE) for row in CODE_TABLE if row.cue}
 
 
-def row_for(kind: str, text: str) -> CodeRow:
-    """The first row of `kind` ('meeting:held', 'statement', 'demand', …) whose cue matches `text`."""
-    rows = [r for r in CODE_TABLE if r.key == kind or r.key.startswith(kind + ":")]
+@functools.cache
+def _rows(kind: str) -> tuple[CodeRow, ...]:
+    rows = tuple(r for r in CODE_TABLE if r.key == kind or r.key.startswith(kind + ":"))
     if not rows:
         raise KeyError(f"no code rows for {kind!r}")
+    return rows
+
+
+def row_for(kind: str, text: str) -> CodeRow:
+    """The first row of `kind` ('meeting:held', 'statement', 'demand', …) whose cue matches `text`."""
+    rows = _rows(kind)
     for row in rows:
         pattern = _COMPILED.get(row.key)
         if pattern is None or pattern.search(text):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -52,6 +53,20 @@ class Article:
         return ignored_spans(self.text)
 
     @functools.cached_property
+    def _ignored_index(self) -> tuple[list[int], list[int]]:
+        """Ignored spans sorted by start, with the furthest end reached by any span starting up to there."""
+        spans = sorted(self.ignored)
+        reach, furthest = [], -1
+        for _, b in spans:
+            furthest = max(furthest, b)
+            reach.append(furthest)
+        return [a for a, _ in spans], reach
+
+    @functools.cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [s.start for s in self.sentences]
+
+    @functools.cached_property
     def sentences(self) -> list[Sentence]:
         return [s for s in split_sentences(self.text) if not self.is_ignored(s.start, s.end)]
 
@@ -64,12 +79,15 @@ class Article:
         return find_cast(self.text, skip=self.ignored)
 
     def is_ignored(self, start: int, end: int) -> bool:
-        return any(a <= start and end <= b + 1 for a, b in self.ignored)
+        """Whether [start, end) lies inside one ignored span (its end may fall one past the span's)."""
+        starts, reach = self._ignored_index
+        i = bisect_right(starts, start) - 1
+        return i >= 0 and end <= reach[i] + 1
 
     def sentence_at(self, pos: int) -> Sentence | None:
-        for s in self.sentences:
-            if s.start <= pos < s.end:
-                return s
+        i = bisect_right(self._sentence_starts, pos) - 1
+        if i >= 0 and pos < self.sentences[i].end:
+            return self.sentences[i]
         return None
 
     def span(self, start: int, end: int) -> Evidence:

@@ -7,7 +7,6 @@ evidence offsets always refer to exactly what the caller passed.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from .errors import InputRejected

@@ -32,7 +32,11 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
     line = next(x for x in user.splitlines() if "Antov said" in x)
     return tool_call_completion(
         "_LLMArticle",
-        {"meetings": [], "demands": [], "statements": [{"speaker": "Antov", "quote": None, "evidence": line}]},
+        {
+            "meetings": [],
+            "demands": [],
+            "statements": [{"speaker": "Antov", "quote": None, "evidence": line}],
+        },
     )
 
 
@@ -52,7 +56,11 @@ def settings_for(fake: FakeOpenAI, cache: Path | bool = False, **kw: Any) -> Set
 
 @pytest.mark.parametrize(
     "odd",
-    ["The memo read {{ secret }} in full.", "A {% raw %} tag and {# a comment #} stayed.", "    Indented quote."],
+    [
+        "The memo read {{ secret }} in full.",
+        "A {% raw %} tag and {# a comment #} stayed.",
+        "    Indented quote.",
+    ],
 )
 def test_article_text_reaches_the_model_verbatim(fake: FakeOpenAI, odd: str) -> None:
     """instructor renders messages as Jinja templates when given a validation context: `{{ x }}` vanished and
@@ -190,7 +198,9 @@ def test_models_with_async_validators_are_still_rejected(fake: FakeOpenAI) -> No
     client = instructor.from_openai(__import__("openai").OpenAI(base_url=fake.base_url, api_key="x"))
     for _ in range(2):  # the second time too: a failed check is never remembered as passed
         with pytest.raises(ValueError, match="async validators"):
-            client.create(model=settings.model, messages=[{"role": "user", "content": "hi"}], response_model=Sneaky)
+            client.create(
+                model=settings.model, messages=[{"role": "user", "content": "hi"}], response_model=Sneaky
+            )
     assert fake.requests == []
 
 
