@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import platform
+import socket
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,24 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("results")
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 ARTICLES = Path(__file__).with_name("articles")
+
+
+class FastHandler(BaseHTTPRequestHandler):
+    """Keep-alive, quiet, and no Nagle: the loopback servers of the benchmarks must not add latency."""
+
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def send_whole(self, status: str, headers: list[tuple[str, str]], data: bytes) -> None:
+        """Head and body in one write: split small writes meet the peer's delayed ACK (a 40 ms stall)."""
+        head = f"HTTP/1.1 {status}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers)
+        self.wfile.write(f"{head}content-length: {len(data)}\r\n\r\n".encode() + data)
 
 
 @contextmanager

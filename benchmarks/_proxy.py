@@ -9,15 +9,16 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlparse
+
+from ._common import FastHandler
 
 
 @dataclass
@@ -40,16 +41,7 @@ class Proxy:
         local = threading.local()
         proxy = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self) -> None:
-                super().setup()
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(FastHandler):
             def _forward(self, method: str) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0) or 0))
                 conn = getattr(local, "conn", None)
@@ -72,12 +64,9 @@ class Proxy:
                         proxy.log.append(Exchange(proxy.label, seconds, resp.status,
                                                   int(usage.get("prompt_tokens") or 0),
                                                   int(usage.get("completion_tokens") or 0)))  # fmt: skip
-                head = f"HTTP/1.1 {resp.status} {resp.reason}\r\n"
-                for k, v in resp.getheaders():
-                    if k.lower() not in {"transfer-encoding", "connection", "content-length"}:
-                        head += f"{k}: {v}\r\n"
-                head += f"content-length: {len(data)}\r\n\r\n"
-                self.wfile.write(head.encode() + data)
+                skip = {"transfer-encoding", "connection", "content-length"}
+                back = [(k, v) for k, v in resp.getheaders() if k.lower() not in skip]
+                self.send_whole(f"{resp.status} {resp.reason}", back, data)
 
             def do_POST(self) -> None:
                 self._forward("POST")

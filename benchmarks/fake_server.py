@@ -13,13 +13,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import socket
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
+from benchmarks._common import FastHandler
 from tests.fake_batches import single_call_completion
 from tests.fake_openai import _answer_from_schema
 
@@ -34,23 +34,12 @@ def serve(delay: float) -> ThreadingHTTPServer:
     replies: dict[bytes, bytes] = {}  # a repeated request costs the server no CPU: only the latency
     lock = threading.Lock()
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def setup(self) -> None:
-            super().setup()
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        def log_message(self, *args: Any) -> None:
-            pass
+    class Handler(FastHandler):
+        def _send_bytes(self, data: bytes) -> None:
+            self.send_whole("200 OK", [("content-type", "application/json")], data)
 
         def _send(self, payload: Any) -> None:
             self._send_bytes(json.dumps(payload).encode())
-
-        def _send_bytes(self, data: bytes) -> None:
-            # one write for head and body: split small writes meet the peer's delayed ACK (a 40 ms stall)
-            head = f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len(data)}\r\n\r\n"
-            self.wfile.write(head.encode() + data)
 
         def do_GET(self) -> None:
             with lock:

@@ -120,6 +120,13 @@ def run_owner(
     return owner, read_pid(pidfile)
 
 
+def signal_stops_server(owner: subprocess.Popen[str], pid: int, sig: signal.Signals) -> None:
+    owner.send_signal(sig)
+    owner.wait(timeout=30)
+    assert gone_within(pid, 5), f"embedded server outlived {sig.name}"
+    assert owner.returncode != 0
+
+
 def kill_leftover(pid: int) -> None:
     if alive(pid):
         os.kill(pid, signal.SIGKILL)
@@ -150,14 +157,11 @@ def test_server_stops_on_signals(stub: Path, tmp_path: Path, sig: signal.Signals
             assert owner.stdout.readline().startswith("ready")
         else:
             time.sleep(0.3)  # inside start(): the stand-in is running but not answering yet
-        owner.send_signal(sig)
-        owner.wait(timeout=30)
-        assert gone_within(pid, 5), f"embedded server outlived {sig.name}"
+        signal_stops_server(owner, pid, sig)
     finally:
         kill_leftover(pid)
         if owner.poll() is None:
             owner.kill()
-    assert owner.returncode != 0
 
 
 def test_noisy_server_does_not_block_on_a_full_stderr_pipe(stub: Path, tmp_path: Path) -> None:
@@ -247,11 +251,8 @@ def test_blocking_call_starting_the_server_on_its_loop_thread_stops_it_on_signal
     pid = read_pid(pidfile)
     try:
         time.sleep(0.3)  # inside start(), on the loop thread: running but not answering yet
-        owner.send_signal(sig)
-        owner.wait(timeout=30)
-        assert gone_within(pid, 5), f"embedded server outlived {sig.name}"
+        signal_stops_server(owner, pid, sig)
     finally:
         kill_leftover(pid)
         if owner.poll() is None:
             owner.kill()
-    assert owner.returncode != 0
