@@ -6,10 +6,11 @@ server, for every request of every client (retries included). langextract (not o
 runs from its own virtual environment (`--langextract-python`, default `.venv-langextract/bin/python`;
 make it with `python -m venv .venv-langextract && .venv-langextract/bin/pip install 'langextract[openai]'`).
 
-Longer articles: the seed followed by other, different articles (the other seeds, the benchmark and eval
-articles) up to 4x or 16x its length; when those run out, paragraphs are reused with a "(part n)" prefix so
-the repeated-paragraph filter does not drop them. evidence-first needs no chunking (each call carries a
-short passage); single-call is chunked at 8,000 characters as `parley batch` does, and also tried whole.
+Longer articles: the seed followed by other whole articles (the other seeds, the benchmark and eval
+articles) up to 4x or 16x its length; when those run out they are reused with " [copy n]" after each
+paragraph so the repeated-paragraph filter keeps them. evidence-first needs no chunking (each call carries
+a short passage); single-call is chunked at 8,000 characters as `parley batch` does (every chunk asked, even
+after one fails), and also tried whole.
 
     python -m benchmarks.bench_tokens [--growth-seeds 5] [--no-langextract]
 """
@@ -25,7 +26,7 @@ from typing import Any
 
 from extract import ExtractError, aextract_article, resolve_settings
 from extract.batch.runner import DEFAULT_CHUNK_CHARS
-from extract.chunking import aextract_chunked
+from extract.chunking import chunk_text
 from extract.settings import Settings
 
 from ._common import ARTICLES, ROOT, SEEDS, table, write_result
@@ -37,18 +38,28 @@ MODEL = "SmolLM2-135M-Instruct"
 
 
 def longer(seed: Path, factor: int) -> str:
-    """The seed followed by other articles, about `factor` times the seed's length, cut at a paragraph."""
+    """The seed followed by other whole articles, about `factor` times the seed's length.
+
+    Whole articles keep each quote next to the sentence that names its speaker. When the pool runs out it
+    starts again with " [copy n]" after every paragraph, so the repeated-paragraph filter keeps them and
+    sentence openings (where attribution cues sit) are untouched.
+    """
     text = seed.read_text()
     target = factor * len(text)
     pool = [p for p in SEEDS if p != seed] + sorted(ARTICLES.glob("*.txt"))
     pool += sorted((ROOT / "evals" / "synthetic").glob("*.txt"))
-    paragraphs = [para for p in pool for para in p.read_text().split("\n\n") if para.strip()]
-    out, part, i = [text.rstrip()], 1, 0
-    while sum(len(x) + 2 for x in out) < target:
-        if i == len(paragraphs):
-            i, part = 0, part + 1
-        out.append(paragraphs[i] if part == 1 else f"(part {part}) {paragraphs[i]}")
-        i += 1
+    out, size, copy = [text.rstrip()], len(text), 1
+    while size < target:
+        for path in pool:
+            paragraphs = [x.strip() for x in path.read_text().split("\n\n") if x.strip()]
+            if copy > 1:
+                paragraphs = [f"{x} [copy {copy}]" for x in paragraphs]
+            for para in paragraphs:
+                if size >= target:
+                    break
+                out.append(para)
+                size += len(para) + 2
+        copy += 1
     return "\n\n".join(out) + "\n"
 
 
@@ -60,16 +71,19 @@ def _tokens(proxy: Proxy, label: str) -> dict[str, Any]:
 
 
 async def _ours(text: str, settings: Settings, chunk: bool) -> str:
-    try:
-        if chunk:
-            result, _ = await aextract_chunked(
-                text, lambda t: aextract_article(t, settings=settings), max_chars=DEFAULT_CHUNK_CHARS
-            )
-        else:
-            result = await aextract_article(text, settings=settings)
-    except ExtractError as exc:
-        return type(exc).__name__
-    return f"{len(result.meetings) + len(result.statements) + len(result.demands)} items"
+    """Extract; chunked, every chunk is asked even after one fails (a batch would stop at the first), so
+    the tokens are what the whole article costs."""
+    pieces = [c.text for c in chunk_text(text, max_chars=DEFAULT_CHUNK_CHARS)] if chunk else [text]
+    items, failures = 0, []
+    for piece in pieces:
+        try:
+            result = await aextract_article(piece, settings=settings)
+        except ExtractError as exc:
+            failures.append(type(exc).__name__)
+            continue
+        items += len(result.meetings) + len(result.statements) + len(result.demands)
+    parts = f"{len(pieces)} chunks, " if chunk else ""
+    return f"{parts}{items} items" + (f", {len(failures)} x {failures[0]}" if failures else "")
 
 
 def run_ours(proxy: Proxy, label: str, text: str, strategy: str, chunk: bool = False) -> dict[str, Any]:
