@@ -64,8 +64,10 @@ def summary() -> list[list[str]]:
                          f"completion in {s['calls']:.1f} calls ({s['tokens_per_kchar']:.0f} tok/1k chars)", "-", "-"])  # fmt: skip
         for g in d["growth"]:
             if g["factor"] != 1:
+                per_call = g["tokens"] / g["calls"] if g["calls"] else 0.0
                 rows.append([f"5 growth, {g['strategy']}, {g['factor']}x",
-                             f"tokens {g['tokens_vs_1x']:.1f}x the 1x article; {g['tokens_per_kchar']:.0f} tok/1k chars",
+                             f"tokens {g['tokens_vs_1x'] or 0:.1f}x the 1x article in {g['calls']:.1f} calls "
+                             f"({per_call:.0f} tok/call; {g['tokens_per_kchar']:.0f} tok/1k chars)",
                              "linear", "-"])  # fmt: skip
     return rows
 
