@@ -18,6 +18,7 @@ from rich.table import Table
 
 from schemas import ArticleExtraction, export_json_schema
 
+from ._paths import expand_paths
 from .api import aextract_article
 from .errors import ExtractError
 from .settings import STRATEGIES, Settings, resolve_settings
@@ -44,14 +45,7 @@ def _settings(base_url: str | None, model: str | None, strategy: str | None, no_
 
 
 def _article_files(paths: list[Path]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.suffix in {".txt", ".md"} and p.is_file())
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise typer.BadParameter(f"{path} is neither a file nor a folder")
+    files = expand_paths(paths, {".txt", ".md"})
     if not files:
         raise typer.BadParameter("no .txt or .md articles found")
     return files

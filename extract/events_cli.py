@@ -15,6 +15,7 @@ from rich.table import Table
 
 from schemas import ArticleExtraction, Meta
 
+from ._paths import expand_paths
 from .events import Event, merge_events
 from .gazetteer import Gazetteer, load_gazetteer
 from .resolve import ActorResolution, resolve_actors
@@ -62,14 +63,7 @@ def _from_file(path: Path) -> Iterator[tuple[str, ArticleExtraction] | None]:
 
 def read_outputs(paths: list[Path]) -> tuple[list[tuple[str, ArticleExtraction]], int]:
     """Extractions from `parley run` folders (<article>.json) and batch JSONL files, and a skipped count."""
-    files: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            files += sorted(f for f in p.iterdir() if f.suffix in {".json", ".jsonl"} and f.is_file())
-        elif p.is_file():
-            files.append(p)
-        else:
-            raise typer.BadParameter(f"{p} is neither a file nor a folder")
+    files = expand_paths(paths, {".json", ".jsonl"})
     found: dict[str, ArticleExtraction] = {}
     skipped = 0
     for f in files:
