@@ -162,6 +162,8 @@ def install_hooks() -> None:
     """Stop the shared server at exit and on SIGTERM. Called before any start, from the thread that will
     receive signals (the main thread), since the start itself may run on the blocking API's loop thread."""
     global _at_exit, _on_sigterm
+    if _at_exit and _on_sigterm:
+        return  # every blocking call comes here: no lock once both are in
     with _lock:
         if not _at_exit:
             atexit.register(shutdown_embedded)
