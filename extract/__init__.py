@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .api import aextract_article, extract_article
+from .api import aextract_article, close, extract_article
 from .backend import Backend, FakeBackend, OpenAIBackend
 from .errors import (
     CacheError,
@@ -32,6 +32,7 @@ __all__ = [
     "OpenAIBackend",
     "Settings",
     "aextract_article",
+    "close",
     "extract_article",
     "resolve_settings",
 ]

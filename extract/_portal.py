@@ -4,7 +4,7 @@
 and a new connection for every article, and leave the last client's connections to be closed on a dead
 loop. Running every blocking call on this one loop keeps one client and its pooled keep-alive connections
 for the life of the process, like the raw `openai.OpenAI` client does. Safe to call from many threads; a
-forked child gets a loop of its own.
+forked child gets a loop (and a lock) of its own: the parent's thread does not exist there.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-__all__ = ["run_blocking"]
+__all__ = ["call_on_loop_thread", "run_blocking"]
 
 T = TypeVar("T")
 
@@ -37,6 +37,24 @@ class _Portal:
                 self._loop, self._thread, self._pid = loop, thread, os.getpid()
             return self._loop
 
+    def forget(self) -> None:
+        """After fork, in the child: the loop thread was not copied, and the lock may have been held."""
+        self._lock = threading.Lock()
+        self._loop = self._thread = None
+        self._pid = 0
+
+    def call(self, fn: Callable[[], object], timeout: float = 5.0) -> None:
+        """Run `fn` on the loop thread and wait, if that thread is running in this process (else do nothing)."""
+        with self._lock:
+            loop, alive = self._loop, self._thread is not None and self._thread.is_alive()
+            if loop is None or not alive or self._pid != os.getpid():
+                return
+
+        async def call_fn() -> None:
+            fn()
+
+        asyncio.run_coroutine_threadsafe(call_fn(), loop).result(timeout)
+
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         future = asyncio.run_coroutine_threadsafe(coro, self.loop())
         try:
@@ -47,8 +65,14 @@ class _Portal:
 
 
 _portal = _Portal()
+os.register_at_fork(after_in_child=_portal.forget)
 
 
 def run_blocking(coro: Coroutine[Any, Any, T]) -> T:
     """Run `coro` on the shared loop and wait for its result (its exception is raised here)."""
     return _portal.run(coro)
+
+
+def call_on_loop_thread(fn: Callable[[], object]) -> None:
+    """Run `fn` on the shared loop's thread (for per-thread handles such as SQLite's), if it is running."""
+    _portal.call(fn)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import os
 import time
 from collections.abc import Callable
 from datetime import date
@@ -16,7 +17,7 @@ import schemas
 from schemas import ArticleExtraction, Evidence, Meeting, Meta, Rejected, Statement, Usage, schema_hash
 
 from . import server
-from ._portal import run_blocking
+from ._portal import call_on_loop_thread, run_blocking
 from .backend import Backend, OpenAIBackend, usage_scope
 from .cache import ResponseCache
 from .codes import code_extraction
@@ -26,10 +27,41 @@ from .pipeline import Article, Proposal, run_strategy
 from .settings import Settings, resolve_settings
 from .text import check_text
 
-__all__ = ["aextract_article", "extract_article", "get_backend"]
+__all__ = ["aextract_article", "close", "extract_article", "get_backend"]
 
 _backends: dict[tuple[Any, ...], OpenAIBackend] = {}
 _caches: dict[Path, ResponseCache] = {}
+_inherited: list[object] = []  # a forked child's copies of the parent's clients and cache handles
+
+
+def close() -> None:
+    """Release what this process holds open: every model client with its keep-alive connections, every
+    response cache's database handles, and the embedded model server. Nothing is lost: the next call opens
+    what it needs again. For a service's shutdown, between test cases, or before a long idle spell."""
+    backends, caches = list(_backends.values()), list(_caches.values())
+    _backends.clear()
+    _caches.clear()
+    for backend in backends:
+        backend.close()
+
+    def close_caches() -> None:
+        for cache in caches:
+            cache.close()  # SQLite handles are per thread: this thread's
+
+    close_caches()
+    call_on_loop_thread(close_caches)  # and the blocking API's loop thread's
+    server.shutdown_embedded()
+
+
+def _forget_after_fork() -> None:
+    """In a forked child, the parent's clients and cache handles are copies of the parent's connections and
+    SQLite handles (SQLite forbids using one across fork): keep them untouched and open new ones."""
+    _inherited.extend([*_backends.values(), *_caches.values()])
+    _backends.clear()
+    _caches.clear()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def _cache_for(settings: Settings) -> ResponseCache | None:

@@ -18,9 +18,9 @@ import logging
 import random
 import weakref
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import instructor
 import openai
@@ -244,9 +244,9 @@ class OpenAIBackend:
         self.mode = settings.resolved_mode()
         self.cache = cache
         self._base_url = base_url
-        self._clients: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, tuple[openai.AsyncOpenAI, instructor.AsyncInstructor]
-        ] = weakref.WeakKeyDictionary()
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClient] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @property
     def base_url(self) -> str:
@@ -254,14 +254,15 @@ class OpenAIBackend:
             self._base_url = self._base_url()
         return self._base_url
 
-    def _for_this_loop(self) -> instructor.AsyncInstructor:
+    async def _for_this_loop(self) -> instructor.AsyncInstructor:
         """A client's pooled connections belong to one event loop: one client per loop, kept while the loop
-        lives (the blocking API's shared loop lives as long as the process, so its client is reused)."""
+        lives (the blocking API's shared loop lives as long as the process, so its client is reused) and
+        closed when the loop shuts down."""
         loop = asyncio.get_running_loop()
         for old in [lp for lp in self._clients if lp.is_closed()]:
-            del self._clients[old]  # its connections died with their loop; nothing left to close politely
-        pair = self._clients.get(loop)
-        if pair is None:
+            del self._clients[old]  # closed without shutting down: its connections go with the garbage
+        entry = self._clients.get(loop)
+        if entry is None:
             client = openai.AsyncOpenAI(
                 base_url=self.base_url,
                 api_key=self.settings.api_key,
@@ -273,8 +274,45 @@ class OpenAIBackend:
             )
             raw_create = client.chat.completions.create
             client.chat.completions.create = self._wrap(raw_create)  # type: ignore[method-assign,assignment]
-            pair = self._clients[loop] = (client, instructor.from_openai(client, mode=_MODES[self.mode]))
-        return pair[1]
+            closer = self._close_at_shutdown(loop, client)
+            entry = self._clients[loop] = _LoopClient(
+                client, instructor.from_openai(client, mode=_MODES[self.mode]), closer
+            )
+            await anext(closer)  # parked at its `yield` until the loop shuts down
+        return entry.instructor
+
+    async def _close_at_shutdown(
+        self, loop: asyncio.AbstractEventLoop, client: openai.AsyncOpenAI
+    ) -> AsyncGenerator[None, None]:
+        """An async generator started on the client's loop, so the loop knows it: `asyncio.run()`, and every
+        runner that calls `loop.shutdown_asyncgens()`, closes it before closing the loop, and with it the
+        client and its keep-alive connections (`asyncio.run()` per article would otherwise leave one
+        client's sockets per call to the garbage collector)."""
+        try:
+            yield
+        finally:
+            if self._clients.get(loop) is not None and self._clients[loop].client is client:
+                del self._clients[loop]
+            await client.close()
+
+    def close(self) -> None:
+        """Close every client this backend opened, each on its own loop; the next call opens a new one.
+        From inside a running loop, that loop's client is closed by a task (this call cannot wait)."""
+        entries, self._clients = dict(self._clients), weakref.WeakKeyDictionary()
+        here = _running_loop()
+        for loop, entry in entries.items():
+            if loop.is_closed():
+                continue
+            if loop is here:
+                loop.create_task(entry.closer.aclose())
+            elif loop.is_running():  # the blocking API's loop thread, or a caller's loop in another thread
+                future = asyncio.run_coroutine_threadsafe(entry.closer.aclose(), loop)
+                try:
+                    future.result(timeout=5)
+                except (TimeoutError, RuntimeError, OSError) as exc:
+                    log.debug("client close on its loop failed: %r", exc)
+            else:
+                loop.run_until_complete(entry.closer.aclose())
 
     def _wrap(self, create: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         settings = self.settings
@@ -341,7 +379,7 @@ class OpenAIBackend:
         calls_before = usage.calls
         token, context_token = _schema.set(schema), _context.set(context)
         try:
-            value = await self._for_this_loop().create(
+            value = await (await self._for_this_loop()).create(
                 model=self.settings.model,
                 messages=messages,  # type: ignore[arg-type]
                 response_model=_prepared(response_model),
@@ -374,10 +412,23 @@ class OpenAIBackend:
         return Reply(value)
 
     async def aclose(self) -> None:
-        """Close this event loop's client (others close with their loops)."""
-        pair = self._clients.pop(asyncio.get_running_loop(), None)
-        if pair is not None:
-            await pair[0].close()
+        """Close this event loop's client (others close with their loops, or with `close()`)."""
+        entry = self._clients.get(asyncio.get_running_loop())
+        if entry is not None:
+            await entry.closer.aclose()
+
+
+class _LoopClient(NamedTuple):
+    client: openai.AsyncOpenAI
+    instructor: instructor.AsyncInstructor
+    closer: AsyncGenerator[None, None]  # held here: the loop only keeps a weak reference to it
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import importlib.util
 import logging
+import multiprocessing.util
 import os
 import signal
 import socket
@@ -18,9 +19,10 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import IO
+from typing import IO, Any
 
 from .errors import LocalExtraMissing, ModelUnavailable
 
@@ -152,10 +154,12 @@ class EmbeddedServer:
 
 
 _shared: EmbeddedServer | None = None
+_borrowed: str | None = None  # in a forked child: the parent's running server, used but never stopped here
 _lock = (
     threading.RLock()
 )  # re-entered when SIGTERM's handler runs while the main thread is starting the server
 _at_exit = _on_sigterm = False
+_previous_sigterm: Callable[[int, FrameType | None], Any] | int | None = None
 
 
 def install_hooks() -> None:
@@ -177,6 +181,8 @@ def embedded_base_url() -> str:
     global _shared
     install_hooks()  # before starting: a SIGTERM during the start must stop it too
     with _lock:
+        if _shared is None and _borrowed is not None:
+            return _borrowed
         if _shared is None or _shared.proc is None or _shared.proc.poll() is not None:
             _shared = EmbeddedServer()
             try:
@@ -184,6 +190,8 @@ def embedded_base_url() -> str:
             except BaseException:
                 _shared = None
                 raise
+            # a multiprocessing worker leaves through os._exit, which skips atexit
+            multiprocessing.util.Finalize(_shared, _shared.stop, exitpriority=0)
         return _shared.base_url
 
 
@@ -200,16 +208,45 @@ def shutdown_embedded() -> None:
 
 def _install_sigterm() -> bool:
     """Install the SIGTERM handler; False (try again later) when not on the main thread."""
+    global _previous_sigterm
     if threading.current_thread() is not threading.main_thread():
         return False
-    previous = signal.getsignal(signal.SIGTERM)
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        shutdown_embedded()
-        if callable(previous):
-            previous(signum, frame)
-        else:
-            raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, handler)
+    _previous_sigterm = signal.getsignal(signal.SIGTERM)
+    if (
+        _previous_sigterm != signal.SIG_IGN
+    ):  # a program that ignores SIGTERM keeps running: so does its server
+        signal.signal(signal.SIGTERM, _on_term)
     return True
+
+
+def _on_term(signum: int, frame: FrameType | None) -> None:
+    """Stop the embedded server, then let SIGTERM do what it did before this handler was installed: by
+    default end the process, killed by the signal, as if the handler were not there (no exception that
+    some `except BaseException` could swallow), or call the program's own handler."""
+    shutdown_embedded()
+    previous = _previous_sigterm
+    if callable(previous):
+        previous(signum, frame)
+    else:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _forget_after_fork() -> None:
+    """In a forked child (a multiprocessing worker, say): the parent owns the server and its hooks. The child
+    uses the parent's server without ever stopping it, and SIGTERM is what it was before (a pool's
+    `terminate()` must end its workers at once)."""
+    global _shared, _borrowed, _lock, _on_sigterm
+    _lock = threading.RLock()
+    if _shared is not None and _shared.proc is not None:
+        _borrowed = _shared.base_url
+    _shared = None
+    _at_exit = (
+        False  # the parent's atexit entry would stop nothing here; a child that starts its own adds one
+    )
+    if _on_sigterm:
+        signal.signal(signal.SIGTERM, _previous_sigterm if _previous_sigterm is not None else signal.SIG_DFL)
+        _on_sigterm = False
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)

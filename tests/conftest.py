@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+import extract
 
 RERECORD = "PARLEY_RECORD=1 python -m pytest tests/test_cassettes.py --record-mode=rewrite"
 
@@ -24,6 +27,12 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PARLEY_CACHE_DIR", str(tmp_path / "cache"))
     yield
+    extract.close()  # every client, connection and cache handle a test opened is released with it
+
+
+def pytest_report_header() -> str:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return f"parley: {os.cpu_count()} cpu(s), open files limit {soft}/{hard}"
 
 
 def _json_body(request: Any) -> Any:

@@ -59,12 +59,31 @@ OWNER = textwrap.dedent(
     stub, pidfile, delay, mode = sys.argv[1:5]
     server.EmbeddedServer.command = (
         lambda self: [sys.executable, stub, str(self.port), pidfile, delay, "0", "0"])
+    if mode == "ignore":
+        import signal
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     print("starting", flush=True)
     url = server.embedded_base_url()
     print("ready", url, flush=True)
     if mode == "error":
         raise RuntimeError("the extraction failed")
     if mode == "wait":
+        time.sleep(30)
+    if mode == "ignore":
+        sys.stdin.readline()  # the test has sent SIGTERM: exit normally when told to
+    if mode == "fork":
+        import multiprocessing
+        ctx = multiprocessing.get_context("fork")
+        urls = ctx.SimpleQueue()
+        def worker():
+            urls.put(server.embedded_base_url())
+            time.sleep(30)
+        child = ctx.Process(target=worker)
+        child.start()
+        child_url = urls.get()
+        child.terminate()
+        child.join(10)
+        print("child", child.exitcode, child_url, flush=True)
         time.sleep(30)
     """
 )
@@ -113,6 +132,7 @@ def run_owner(
     pidfile = tmp_path / "server.pid"
     owner = subprocess.Popen(
         [sys.executable, "-c", OWNER, str(stub), str(pidfile), str(delay), mode, PACKAGE],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -158,6 +178,43 @@ def test_server_stops_on_signals(stub: Path, tmp_path: Path, sig: signal.Signals
         else:
             time.sleep(0.3)  # inside start(): the stand-in is running but not answering yet
         signal_stops_server(owner, pid, sig)
+    finally:
+        kill_leftover(pid)
+        if owner.poll() is None:
+            owner.kill()
+
+
+def test_forked_worker_borrows_the_server_and_dies_of_sigterm_without_stopping_it(
+    stub: Path, tmp_path: Path
+) -> None:
+    """A multiprocessing worker forked after the server started uses the parent's server, and a pool's
+    `terminate()` ends it at once (killed by SIGTERM, as without this library) without touching the server."""
+    owner, pid = run_owner(stub, tmp_path, mode="fork")
+    try:
+        assert owner.stdout is not None
+        assert owner.stdout.readline().strip() == "starting"
+        url = owner.stdout.readline().split()[1]
+        assert owner.stdout.readline().split() == ["child", str(-signal.SIGTERM), url]
+        assert alive(pid), "a forked worker's SIGTERM stopped its parent's server"
+        signal_stops_server(owner, pid, signal.SIGTERM)
+    finally:
+        kill_leftover(pid)
+        if owner.poll() is None:
+            owner.kill()
+
+
+def test_sigterm_the_program_ignores_stays_ignored(stub: Path, tmp_path: Path) -> None:
+    owner, pid = run_owner(stub, tmp_path, mode="ignore")
+    try:
+        assert owner.stdout is not None and owner.stdin is not None
+        assert owner.stdout.readline().strip() == "starting"
+        assert owner.stdout.readline().startswith("ready")
+        owner.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        assert owner.poll() is None and alive(pid), "an ignored SIGTERM ended the program or its server"
+        owner.communicate("\n", timeout=30)  # a normal exit still stops the server
+        assert owner.returncode == 0
+        assert gone_within(pid, 5)
     finally:
         kill_leftover(pid)
         if owner.poll() is None:
