@@ -23,7 +23,7 @@ EMBEDDED = ("bench_embedded", "bench_tokens")
 
 def _load(name: str) -> dict[str, Any] | None:
     path = RESULTS / f"{name}.json"
-    return json.loads(path.read_text()) if path.exists() else None
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
 def summary() -> list[list[str]]:
@@ -87,7 +87,8 @@ def main() -> None:
     (RESULTS / "SUMMARY.md").write_text(
         "# Benchmark summary\n\nWritten by `python -m benchmarks` from the JSON files next to this one.\n\n"
         "| benchmark | figures | target | result |\n|---|---|---|---|\n"
-        + "".join(f"| {' | '.join(r)} |\n" for r in rows)
+        + "".join(f"| {' | '.join(r)} |\n" for r in rows),
+        encoding="utf-8",
     )
 
 

@@ -109,7 +109,7 @@ def write_result(name: str, data: dict[str, Any]) -> Path:
         "machine": {"python": platform.python_version(), "cpus": _cpus(), "platform": platform.platform()},
         **data,
     }
-    path.write_text(json.dumps(payload, indent=2) + "\n")
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     return path
 
 

@@ -24,7 +24,7 @@ TARGET_P50_MS = 5.0
 
 
 def measure(strategy: str, delay: float, rounds: int) -> dict[str, Any]:
-    texts = [p.read_text() for p in SEEDS]
+    texts = [p.read_text(encoding="utf-8") for p in SEEDS]
     with fake_server(delay) as url, tempfile.TemporaryDirectory() as tmp:
         miss_s: list[float] = []
         hit_s: list[float] = []

@@ -32,7 +32,7 @@ def main() -> None:
     ap.add_argument("--strategy", action="append", choices=("evidence-first", "single-call"))
     args = ap.parse_args()
     strategies = args.strategy or ["evidence-first", "single-call"]
-    texts = {p.stem[:3]: p.read_text() for p in SEEDS}
+    texts = {p.stem[:3]: p.read_text(encoding="utf-8") for p in SEEDS}
     results: list[dict[str, Any]] = []
     with TimedServer() as server, proxy_to(server.base_url) as proxy:
         for strategy in strategies:

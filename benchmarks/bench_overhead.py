@@ -60,7 +60,7 @@ def _key(body: dict[str, Any]) -> str:
 
 
 def measure(strategy: str, delay: float, rounds: int) -> dict[str, Any]:
-    texts = [p.read_text() for p in SEEDS]
+    texts = [p.read_text(encoding="utf-8") for p in SEEDS]
     with fake_server(delay) as url:
         settings: Settings = resolve_settings(base_url=url, strategy=strategy, cache=False, api_key="bench")
         calls, bodies = [], []

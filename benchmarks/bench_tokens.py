@@ -44,14 +44,14 @@ def longer(seed: Path, factor: int) -> str:
     starts again with " [copy n]" after every paragraph, so the repeated-paragraph filter keeps them and
     sentence openings (where attribution cues sit) are untouched.
     """
-    text = seed.read_text()
+    text = seed.read_text(encoding="utf-8")
     target = factor * len(text)
     pool = [p for p in SEEDS if p != seed] + sorted(ARTICLES.glob("*.txt"))
     pool += sorted((ROOT / "evals" / "synthetic").glob("*.txt"))
     out, size, copy = [text.rstrip()], len(text), 1
     while size < target:
         for path in pool:
-            paragraphs = [x.strip() for x in path.read_text().split("\n\n") if x.strip()]
+            paragraphs = [x.strip() for x in path.read_text(encoding="utf-8").split("\n\n") if x.strip()]
             if copy > 1:
                 paragraphs = [f"{x} [copy {copy}]" for x in paragraphs]
             for para in paragraphs:
@@ -106,7 +106,12 @@ def run_langextract(proxy: Proxy, python: str, seeds: list[Path]) -> list[dict[s
         outcome = (f"{lines[0]['extractions']} items" if lines and lines[0]["status"] == "ok"
                    else (lines[0]["status"] if lines else done.stderr.strip()[-200:]))  # fmt: skip
         rows.append(
-            {"label": label, "chars": len(seed.read_text()), "outcome": outcome, **_tokens(proxy, label)}
+            {
+                "label": label,
+                "chars": len(seed.read_text(encoding="utf-8")),
+                "outcome": outcome,
+                **_tokens(proxy, label),
+            }
         )
     return rows
 
@@ -125,10 +130,12 @@ def main() -> None:
     compare: list[dict[str, Any]] = []
     growth: list[dict[str, Any]] = []
     with TimedServer() as server, proxy_to(server.base_url) as proxy:
-        run_ours(proxy, "warm-up", SEEDS[0].read_text(), "evidence-first")
+        run_ours(proxy, "warm-up", SEEDS[0].read_text(encoding="utf-8"), "evidence-first")
         for seed in SEEDS:  # 1x: ours (both strategies) and langextract, per seed
             for strategy in ("evidence-first", "single-call"):
-                compare.append(run_ours(proxy, f"{strategy}:{seed.stem[:3]}", seed.read_text(), strategy))
+                compare.append(
+                    run_ours(proxy, f"{strategy}:{seed.stem[:3]}", seed.read_text(encoding="utf-8"), strategy)
+                )
         if have_le:
             compare += run_langextract(proxy, args.langextract_python, SEEDS)
         for seed in SEEDS[: args.growth_seeds]:

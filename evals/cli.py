@@ -107,11 +107,11 @@ def eval_command(
             _print_summary(f"{name} → {run_dir}", results[name])
         if ablation:
             markdown = ablation_table(results)
-            (out / f"{stamp}-ablation.md").write_text(markdown)
+            (out / f"{stamp}-ablation.md").write_text(markdown, encoding="utf-8")
             console.print(markdown)
     last = list(results.values())[-1]
     if compare_dir is not None:
-        base = json.loads((compare_dir / "scores.json").read_text())
+        base = json.loads((compare_dir / "scores.json").read_text(encoding="utf-8"))
         table = Table(title=f"compared with {compare_dir}", title_justify="left")
         for col in ("metric", "base", "new", "delta"):
             table.add_column(col)

@@ -88,7 +88,9 @@ async def run_eval(
                 payload = {"error": {"kind": type(exc).__name__, "message": str(exc)}}
             timings[exp.article] = round(time.perf_counter() - t0, 3)
         name = Path(exp.article).stem + ".json"
-        (out_dir / "outputs" / name).write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        (out_dir / "outputs" / name).write_text(
+            json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
 
     await asyncio.gather(*(one(e) for e in expectations))
     scores, summary = score_outputs(outputs, expectations)
@@ -120,10 +122,14 @@ def _write(
     summary: dict[str, Any],
     expectations: tuple[Expectations, ...],
 ) -> None:
-    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    (out_dir / "scores.json").write_text(json.dumps(summary, indent=2) + "\n")
-    (out_dir / "report.md").write_text(render_markdown(manifest, summary, scores, outputs, expectations))
-    (out_dir / "report.html").write_text(render_html(manifest, summary, scores, outputs, expectations))
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    (out_dir / "scores.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    (out_dir / "report.md").write_text(
+        render_markdown(manifest, summary, scores, outputs, expectations), encoding="utf-8"
+    )
+    (out_dir / "report.html").write_text(
+        render_html(manifest, summary, scores, outputs, expectations), encoding="utf-8"
+    )
 
 
 def load_outputs(run_dir: Path) -> dict[str, ArticleExtraction | None]:
@@ -133,7 +139,7 @@ def load_outputs(run_dir: Path) -> dict[str, ArticleExtraction | None]:
         if not path.exists():
             outputs[exp.article] = None
             continue
-        data = json.loads(path.read_text())
+        data = json.loads(path.read_text(encoding="utf-8"))
         outputs[exp.article] = None if "error" in data else ArticleExtraction.model_validate(data)
     return outputs
 
@@ -143,12 +149,18 @@ def rescore(run_dir: Path) -> dict[str, Any]:
     expectations = load_all()
     outputs = load_outputs(run_dir)
     scores, summary = score_outputs(outputs, expectations)
-    old = json.loads((run_dir / "scores.json").read_text()) if (run_dir / "scores.json").exists() else {}
+    old = (
+        json.loads((run_dir / "scores.json").read_text(encoding="utf-8"))
+        if (run_dir / "scores.json").exists()
+        else {}
+    )
     for key in ("seconds_per_article", "tokens_per_article"):
         if key in old:
             summary[key] = old[key]
     manifest = (
-        json.loads((run_dir / "manifest.json").read_text()) if (run_dir / "manifest.json").exists() else {}
+        json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+        if (run_dir / "manifest.json").exists()
+        else {}
     )
     _write(run_dir, manifest, outputs, scores, summary, expectations)
     return summary
@@ -169,7 +181,7 @@ def compare(base: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, float,
 
 def check_baseline(summary: dict[str, Any], baseline: dict[str, Any] | None = None) -> list[str]:
     """Messages for every per-type F1 that fell more than the baseline's tolerance below it (empty = pass)."""
-    baseline = baseline or json.loads(BASELINE_FILE.read_text())
+    baseline = baseline or json.loads(BASELINE_FILE.read_text(encoding="utf-8"))
     tol = float(baseline["tolerance"])
     problems = []
     for kind, want in baseline["f1"].items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 import sys
@@ -211,7 +212,7 @@ def schema(
     """Print (or write) the JSON Schema of the output contract."""
     text = export_json_schema()
     if write:
-        write.write_text(text)
+        write.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
 
@@ -243,7 +244,18 @@ def _register_batch() -> None:
 _register_batch()
 
 
+def _tolerant_streams() -> None:
+    """A terminal or pipe that is not UTF-8 (a C or Latin-1 locale, an old Windows console) shows `?` for
+    what it cannot print, instead of the run dying at the first dash or curly quote. Files are always UTF-8;
+    JSON output is ASCII-escaped."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding != "utf8" and isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
+
+
 def main() -> None:
+    _tolerant_streams()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -82,7 +82,7 @@ async def test_requests_really_overlap_and_every_article_is_written_once(tmp_pat
     assert max_overlap(fake.times) >= 3  # four workers, one shared client: requests run side by side
     span = max(e for _, e in fake.times) - min(s for s, _ in fake.times)
     assert span < 0.6 * sum(e - s for s, e in fake.times)
-    lines = (tmp_path / "out.jsonl").read_text().splitlines()
+    lines = (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
     assert sorted(json.loads(line)["id"] for line in lines) == [f"art{n:03d}.txt" for n in range(8)]
     rec = read_results(tmp_path / "out.jsonl")["art003.txt"]
     assert rec.result is not None and rec.result.meta.usage.prompt_tokens == 100
@@ -105,7 +105,7 @@ async def test_failures_are_rows_and_a_rerun_redoes_only_them(tmp_path: Path) ->
         again = await run_batch(load_inputs(folder), out=out, settings=settings, concurrency=2)
     assert (again.skipped, again.ok, again.failed) == (3, 0, 1)
     assert len(fake.requests) - before == 2  # only the failed article was asked again (two attempts)
-    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    ids = [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted(ids) == sorted(set(ids)) and len(ids) == 4  # the old error row was replaced, not duplicated
 
 
@@ -142,26 +142,26 @@ async def test_resume_after_a_crash_writes_every_id_exactly_once(tmp_path: Path)
         await asyncio.wait_for(
             run_batch(items, out=out, settings=settings, concurrency=3, extractor=crashing), timeout=1.0
         )
-    done_before = len(out.read_text().splitlines())
+    done_before = len(out.read_text(encoding="utf-8").splitlines())
     assert 0 < done_before < 12
     with out.open("ab") as fh:  # and the kill landed in the middle of a write
         fh.write(b'{"id": "art011.txt", "content_hash": "12')
     stats = await run_batch(items, out=out, settings=settings, concurrency=3)
     assert stats.skipped == done_before and stats.ok == 12 - done_before
-    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    ids = [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted(ids) == [f"art{n:03d}.txt" for n in range(12)]
 
 
 def test_torn_and_corrupt_lines_are_repaired(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     good = '{"id":"a","content_hash":"h","status":"duplicate","text":"x","duplicate_of":"b"}\n'
-    out.write_text(good + "not json\n" + good.replace('"a"', '"c"') + '{"id":"d","con')
+    out.write_text(good + "not json\n" + good.replace('"a"', '"c"') + '{"id":"d","con', encoding="utf-8")
     store = ResultStore(out)
     kept = store.open()
     store.close()
     assert set(kept) == {"a", "c"}
     assert (store.report.torn, store.report.corrupt, store.report.rewritten) == (1, 1, True)
-    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a", "c"]
+    assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ["a", "c"]
 
 
 def test_html_pages_are_reduced_to_article_text(tmp_path: Path) -> None:
@@ -205,11 +205,11 @@ def test_kill_9_then_resume_with_the_cli_is_exactly_once(tmp_path: Path) -> None
             os.kill(proc.pid, signal.SIGKILL)
         finally:
             proc.wait(timeout=10)
-        first = len(out.read_text().splitlines())
+        first = len(out.read_text(encoding="utf-8").splitlines())
         assert 4 <= first < 17
         result = CliRunner().invoke(app, cmd[3:], env=env)
     assert result.exit_code == 0, result.output
-    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    ids = [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(ids) == 17 and len(set(ids)) == 17
 
 
@@ -237,7 +237,7 @@ def test_batch_events_merge_the_same_meeting_across_articles(tmp_path: Path) -> 
         ],
     )
     assert ran.exit_code == 0, ran.output
-    doc = json.loads(events.read_text())
+    doc = json.loads(events.read_text(encoding="utf-8"))
     shared = [e for e in doc["events"] if len(e["articles"]) > 1]
     assert len(shared) == 1
     assert sorted(a[:3] for a in shared[0]["articles"]) == ["001", "004"]

@@ -81,7 +81,7 @@ def test_submit_then_collect_through_the_batch_api(tmp_path: Path) -> None:
         args = ["--out", str(out), "--base-url", fake.base_url]
         sub = runner.invoke(app, ["batch", "submit", str(folder), *args, "--chunk-chars", "1500"])
         assert sub.exit_code == 0, sub.output
-        manifest = json.loads(out.with_name("out.jsonl.batch.json").read_text())
+        manifest = json.loads(out.with_name("out.jsonl.batch.json").read_text(encoding="utf-8"))
         assert manifest["batch_id"] and len(manifest["articles"]) == 5
         assert len(manifest["calls"]) == len(answered) >= 3 + 2  # 3 short articles + a chunked long one
         assert all(c["id"] != "copy.txt" for c in manifest["calls"].values())  # same content, asked once
@@ -122,7 +122,7 @@ def test_cli_exit_codes_and_allow_failures(tmp_path: Path) -> None:
         again = runner.invoke(app, [*args, "--allow-failures", "--report", str(tmp_path / "r.html")])
     assert first.exit_code == 1 and "1 failed" in first.output
     assert again.exit_code == 0 and "2 already done" in again.output
-    page = (tmp_path / "r.html").read_text()
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "ModelOutputInvalid" in page
 
 

@@ -124,7 +124,7 @@ def test_unwritable_cache_dir_degrades_with_one_warning(
     fake: FakeOpenAI, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     blocker = tmp_path / "a-file"
-    blocker.write_text("not a directory")  # works even as root, unlike chmod
+    blocker.write_text("not a directory", encoding="utf-8")  # works even as root, unlike chmod
     settings = settings_for(fake.base_url, blocker / "cache")
     with caplog.at_level(logging.WARNING, logger="parley"):
         results = [extract_article(ARTICLES[2], settings=settings) for _ in range(3)]

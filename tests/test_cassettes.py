@@ -66,7 +66,7 @@ def _replay_eval(strategy: str, base_url: str, out: Path) -> tuple[dict[str, Any
             settings_info={"strategy": strategy},
         )
     )
-    return summary, json.loads((out / "manifest.json").read_text())["errors"]
+    return summary, json.loads((out / "manifest.json").read_text(encoding="utf-8"))["errors"]
 
 
 @pytest.mark.vcr
@@ -126,7 +126,7 @@ def test_llama_cpp_mode_answers_the_speaker_question(mode: str, base_url: str) -
         assert attributed[0].speaker.canonical in {"Ana Kovac", "Ivo Maric"}
     recorded = CASSETTES / "test_cassettes" / f"test_llama_cpp_mode_answers_the_speaker_question[{mode}].yaml"
     if recorded.exists():
-        body = recorded.read_text().replace('\\"', '"')
+        body = recorded.read_text(encoding="utf-8").replace('\\"', '"')
         if mode == "tools":
             assert '"tool_choice":{"type":"function"' in body
         else:
@@ -165,7 +165,7 @@ def test_cassettes_hold_no_secrets() -> None:
     files = sorted(CASSETTES.rglob("*.yaml"))
     assert files, "no cassettes found"
     for path in files:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
         assert not _SECRET.search(text), f"{path} holds an auth header or key; filter it and re-record"
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -22,11 +25,11 @@ def test_run_writes_json_and_summary(tmp_path: Path) -> None:
     files = sorted(tmp_path.glob("*.json"))
     assert len(files) == len(list(SEEDS.glob("*.txt")))
     for f in files:
-        parsed = ArticleExtraction.model_validate_json(f.read_text())
-        text = (SEEDS / (f.stem + ".txt")).read_text()
+        parsed = ArticleExtraction.model_validate_json(f.read_text(encoding="utf-8"))
+        text = (SEEDS / (f.stem + ".txt")).read_text(encoding="utf-8")
         for item in [*parsed.meetings, *parsed.statements, *parsed.demands]:
             assert all(text[e.start : e.end] == e.text for e in item.evidence)
-    summary = (tmp_path / "summary.md").read_text()
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
     assert "| article | meetings | statements | demands |" in summary
     assert "5 article(s)" in result.output
 
@@ -62,3 +65,23 @@ def test_eval_rescore_and_compare(tmp_path: Path) -> None:
 def test_schema_command_prints_the_contract() -> None:
     result = runner.invoke(app, ["schema"])
     assert result.exit_code == 0 and json.loads(result.output)["title"] == "ArticleExtraction"
+
+
+def test_a_terminal_that_is_not_utf8_gets_the_run_not_a_crash(tmp_path: Path) -> None:
+    """Seeds hold dashes and curly quotes; an ASCII locale (LC_ALL=C without UTF-8 mode) must not kill the
+    run at the first one. Files written stay UTF-8 and verbatim."""
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""}
+    code = "from extract.cli import main; main()"
+    args = ["run", str(SEEDS), "--strategy", "rules-only", "--out", str(tmp_path), "--no-cache"]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, env=env, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
+    assert b"5 article(s)" in done.stdout
+    one = next(SEEDS.glob("004_*.txt"))
+    text = one.read_text(encoding="utf-8")
+    parsed = ArticleExtraction.model_validate_json(
+        (tmp_path / f"{one.stem}.json").read_text(encoding="utf-8")
+    )
+    assert any(not e.text.isascii() for s in parsed.statements for e in s.evidence)
+    assert all(text[e.start : e.end] == e.text for s in parsed.statements for e in s.evidence)

@@ -112,7 +112,7 @@ def test_front_door_returns_coded_items() -> None:
     from evals.crossdoc import SYNTHETIC_DIR
     from extract import extract_article
 
-    text = (SYNTHETIC_DIR / "syn_102_lavrov_held.txt").read_text()
+    text = (SYNTHETIC_DIR / "syn_102_lavrov_held.txt").read_text(encoding="utf-8")
     result = extract_article(text, strategy="rules-only", cache=False)
     assert result.meetings and all(m.codes is not None for m in result.meetings)
     assert result.meetings[0].codes.cameo.startswith("04")  # type: ignore[union-attr]
@@ -121,6 +121,6 @@ def test_front_door_returns_coded_items() -> None:
 def test_checked_in_schema_is_current() -> None:
     from schemas import SCHEMA_FILE, export_json_schema
 
-    assert SCHEMA_FILE.read_text() == export_json_schema(), (
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == export_json_schema(), (
         "run: parley schema --write schemas/article_extraction.schema.json"
     )

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_json_schema_file_is_current() -> None:
-    assert schemas.SCHEMA_FILE.read_text() == schemas.export_json_schema(), (
+    assert schemas.SCHEMA_FILE.read_text(encoding="utf-8") == schemas.export_json_schema(), (
         "schemas/article_extraction.schema.json is stale: run `parley schema --write schemas/article_extraction.schema.json`"
     )
 

@@ -130,20 +130,20 @@ def test_events_cli_reads_run_folders_and_jsonl(tmp_path: Path) -> None:
     folder = tmp_path / "out"
     folder.mkdir()
     for name, result in list(outputs.items())[:3]:
-        (folder / f"{Path(name).stem}.json").write_text(result.model_dump_json())
-    (folder / "summary.md").write_text("# not JSON")
+        (folder / f"{Path(name).stem}.json").write_text(result.model_dump_json(), encoding="utf-8")
+    (folder / "summary.md").write_text("# not JSON", encoding="utf-8")
     jsonl = tmp_path / "results.jsonl"
     rows = [
         {"id": name, "status": "ok", **json.loads(r.model_dump_json())}
         for name, r in list(outputs.items())[3:]
     ]
     rows.append({"id": "broken.txt", "error": "ModelUnavailable: no server"})
-    jsonl.write_text("\n".join(json.dumps(r) for r in rows) + "\nnot json\n")
+    jsonl.write_text("\n".join(json.dumps(r) for r in rows) + "\nnot json\n", encoding="utf-8")
     out = tmp_path / "events.json"
     ran = CliRunner().invoke(app, ["events", str(folder), str(jsonl), "--out", str(out)])
     assert ran.exit_code == 0, ran.output
     assert "5 article(s)" in ran.output and "2 record(s) skipped" in ran.output
-    doc = json.loads(out.read_text())
+    doc = json.loads(out.read_text(encoding="utf-8"))
     assert {"events", "actors", "ambiguities", "articles"} <= set(doc)
     assert sum(1 for e in doc["events"] if len(e["articles"]) > 1) == 1
     assert any(a["id"] == "zalmay-khalilzad" for a in doc["actors"])

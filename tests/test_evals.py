@@ -162,9 +162,11 @@ def test_rescore_needs_no_model(tmp_path: Path) -> None:
     for exp in load_all():
         text = (seeds_dir() / exp.article).read_text(encoding="utf-8")
         pred = perfect_prediction(exp, text)
-        (tmp_path / "outputs" / (Path(exp.article).stem + ".json")).write_text(pred.model_dump_json())
+        (tmp_path / "outputs" / (Path(exp.article).stem + ".json")).write_text(
+            pred.model_dump_json(), encoding="utf-8"
+        )
     summary = rescore(tmp_path)
     assert summary["macro_f1"] == 1.0
-    assert json.loads((tmp_path / "scores.json").read_text())["macro_f1"] == 1.0
-    assert "MISS" not in (tmp_path / "report.md").read_text()
+    assert json.loads((tmp_path / "scores.json").read_text(encoding="utf-8"))["macro_f1"] == 1.0
+    assert "MISS" not in (tmp_path / "report.md").read_text(encoding="utf-8")
     assert combine([])["articles"] == 0

@@ -139,7 +139,8 @@ def test_user_gazetteer_extends_and_replaces(tmp_path: Path) -> None:
                     {"id": "sergey-lavrov", "canonical": "Sergei Lavrov", "aliases": ["Lavrov"]},
                 ]
             }
-        )
+        ),
+        encoding="utf-8",
     )
     gaz = load_gazetteer(extra)
     assert gaz.match("Koffler").entry.role == "analyst"  # type: ignore[union-attr]
@@ -149,7 +150,7 @@ def test_user_gazetteer_extends_and_replaces(tmp_path: Path) -> None:
 
 def test_bad_gazetteer_file_is_a_config_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
-    bad.write_text("{not json")
+    bad.write_text("{not json", encoding="utf-8")
     with pytest.raises(ConfigError, match="gazetteer"):
         load_gazetteer(bad)
 

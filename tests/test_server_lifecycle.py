@@ -95,7 +95,7 @@ PACKAGE = str(Path(server.__file__).parent)
 @pytest.fixture
 def stub(tmp_path: Path) -> Path:
     path = tmp_path / "stub_server.py"
-    path.write_text(STUB)
+    path.write_text(STUB, encoding="utf-8")
     return path
 
 
@@ -105,7 +105,9 @@ def alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     status = Path(f"/proc/{pid}/status")
-    return not (status.exists() and "\nState:\tZ" in status.read_text())  # a zombie has exited
+    return not (
+        status.exists() and "\nState:\tZ" in status.read_text(encoding="utf-8")
+    )  # a zombie has exited
 
 
 def gone_within(pid: int, seconds: float) -> bool:
@@ -120,8 +122,8 @@ def gone_within(pid: int, seconds: float) -> bool:
 def read_pid(pidfile: Path, seconds: float = 20.0) -> int:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if pidfile.exists() and pidfile.read_text():
-            return int(pidfile.read_text())
+        if pidfile.exists() and pidfile.read_text(encoding="utf-8"):
+            return int(pidfile.read_text(encoding="utf-8"))
         time.sleep(0.05)
     raise AssertionError("the stand-in server never started")
 
