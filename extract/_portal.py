@@ -10,6 +10,7 @@ forked child gets a loop (and a lock) of its own: the parent's thread does not e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Coroutine
@@ -53,7 +54,10 @@ class _Portal:
         async def call_fn() -> None:
             fn()
 
-        asyncio.run_coroutine_threadsafe(call_fn(), loop).result(timeout)
+        with contextlib.suppress(
+            TimeoutError
+        ):  # a loop busy with a long call: the handles go with the thread
+            asyncio.run_coroutine_threadsafe(call_fn(), loop).result(timeout)
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         future = asyncio.run_coroutine_threadsafe(coro, self.loop())

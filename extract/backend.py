@@ -304,7 +304,9 @@ class OpenAIBackend:
             if loop.is_closed():
                 continue
             if loop is here:
-                loop.create_task(entry.closer.aclose())
+                task = loop.create_task(entry.closer.aclose())
+                _closing.add(task)  # the loop keeps only a weak reference to a task
+                task.add_done_callback(_closing.discard)
             elif loop.is_running():  # the blocking API's loop thread, or a caller's loop in another thread
                 future = asyncio.run_coroutine_threadsafe(entry.closer.aclose(), loop)
                 try:
@@ -416,6 +418,9 @@ class OpenAIBackend:
         entry = self._clients.get(asyncio.get_running_loop())
         if entry is not None:
             await entry.closer.aclose()
+
+
+_closing: set[asyncio.Task[None]] = set()
 
 
 class _LoopClient(NamedTuple):
