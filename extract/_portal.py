@@ -47,9 +47,14 @@ class _Portal:
     def call(self, fn: Callable[[], object], timeout: float = 5.0) -> None:
         """Run `fn` on the loop thread and wait, if that thread is running in this process (else do nothing)."""
         with self._lock:
-            loop, alive = self._loop, self._thread is not None and self._thread.is_alive()
-            if loop is None or not alive or self._pid != os.getpid():
+            loop, thread = self._loop, self._thread
+            if loop is None or thread is None or not thread.is_alive() or self._pid != os.getpid():
                 return
+        if (
+            threading.current_thread() is thread
+        ):  # called from a coroutine on the loop: waiting would block it
+            fn()
+            return
 
         async def call_fn() -> None:
             fn()

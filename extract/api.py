@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from .text import check_text
 
 __all__ = ["aextract_article", "close", "extract_article", "get_backend"]
 
+log = logging.getLogger("parley")
 _backends: dict[tuple[Any, ...], OpenAIBackend] = {}
 _caches: dict[Path, ResponseCache] = {}
 _inherited: list[object] = []  # a forked child's copies of the parent's clients and cache handles
@@ -36,21 +38,27 @@ _inherited: list[object] = []  # a forked child's copies of the parent's clients
 
 def close() -> None:
     """Release what this process holds open: every model client with its keep-alive connections, every
-    response cache's database handles, and the embedded model server. Nothing is lost: the next call opens
-    what it needs again. For a service's shutdown, between test cases, or before a long idle spell."""
+    response cache's database handles, and the embedded model server. A call in flight finishes on its
+    client first; the next call opens what it needs again. For a service's shutdown or between test cases."""
     backends, caches = list(_backends.values()), list(_caches.values())
     _backends.clear()
     _caches.clear()
-    for backend in backends:
-        backend.close()
 
     def close_caches() -> None:
         for cache in caches:
             cache.close()  # SQLite handles are per thread: this thread's
 
-    close_caches()
-    call_on_loop_thread(close_caches)  # and the blocking API's loop thread's
-    server.shutdown_embedded()
+    steps: list[Callable[[], object]] = [
+        *(backend.close for backend in backends),
+        close_caches,
+        lambda: call_on_loop_thread(close_caches),  # and the blocking API's loop thread's
+        server.shutdown_embedded,
+    ]
+    for step in steps:  # one failing step does not keep the server running
+        try:
+            step()
+        except Exception as exc:
+            log.warning("close(): %s failed: %r", getattr(step, "__qualname__", step), exc)
 
 
 def _forget_after_fork() -> None:

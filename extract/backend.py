@@ -16,11 +16,12 @@ import importlib
 import json
 import logging
 import random
+import threading
 import weakref
 from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import instructor
 import openai
@@ -247,6 +248,7 @@ class OpenAIBackend:
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClient] = (
             weakref.WeakKeyDictionary()
         )
+        self._lock = threading.Lock()
 
     @property
     def base_url(self) -> str:
@@ -254,32 +256,39 @@ class OpenAIBackend:
             self._base_url = self._base_url()
         return self._base_url
 
-    async def _for_this_loop(self) -> instructor.AsyncInstructor:
+    async def _for_this_loop(self) -> _LoopClient:
         """A client's pooled connections belong to one event loop: one client per loop, kept while the loop
         lives (the blocking API's shared loop lives as long as the process, so its client is reused) and
         closed when the loop shuts down."""
         loop = asyncio.get_running_loop()
-        for old in [lp for lp in self._clients if lp.is_closed()]:
-            del self._clients[old]  # closed without shutting down: its connections go with the garbage
-        entry = self._clients.get(loop)
-        if entry is None:
-            client = openai.AsyncOpenAI(
-                base_url=self.base_url,
-                api_key=self.settings.api_key,
-                timeout=self.settings.timeout,
-                max_retries=0,
-                # openai's default wrapper closes itself on garbage collection by scheduling `aclose()` on
-                # whatever loop runs then, which fails loudly for a client of a closed loop; this one doesn't
-                http_client=openai.DefaultAsyncHttpxClient(),
-            )
-            raw_create = client.chat.completions.create
-            client.chat.completions.create = self._wrap(raw_create)  # type: ignore[method-assign,assignment]
-            closer = self._close_at_shutdown(loop, client)
-            entry = self._clients[loop] = _LoopClient(
-                client, instructor.from_openai(client, mode=_MODES[self.mode]), closer
-            )
-            await anext(closer)  # parked at its `yield` until the loop shuts down
-        return entry.instructor
+        with self._lock:  # loops in several threads share this backend
+            for old in [lp for lp in self._clients if lp.is_closed()]:
+                del self._clients[old]  # closed without shutting down: its connections go with the garbage
+            entry = self._clients.get(loop)
+            fresh = entry is None
+            if entry is None:
+                entry = self._clients[loop] = self._new_client(loop)
+        if fresh:
+            await anext(entry.closer)  # parked at its `yield` until the loop shuts down
+        return entry
+
+    def _new_client(self, loop: asyncio.AbstractEventLoop) -> _LoopClient:
+        client = openai.AsyncOpenAI(
+            base_url=self.base_url,
+            api_key=self.settings.api_key,
+            timeout=self.settings.timeout,
+            max_retries=0,
+            # openai's default wrapper closes itself on garbage collection by scheduling `aclose()` on
+            # whatever loop runs then, which fails loudly for a client of a closed loop; this one doesn't
+            http_client=openai.DefaultAsyncHttpxClient(),
+        )
+        raw_create = client.chat.completions.create
+        client.chat.completions.create = self._wrap(raw_create)  # type: ignore[method-assign,assignment]
+        return _LoopClient(
+            client,
+            instructor.from_openai(client, mode=_MODES[self.mode]),
+            self._close_at_shutdown(loop, client),
+        )
 
     async def _close_at_shutdown(
         self, loop: asyncio.AbstractEventLoop, client: openai.AsyncOpenAI
@@ -291,30 +300,41 @@ class OpenAIBackend:
         try:
             yield
         finally:
-            if self._clients.get(loop) is not None and self._clients[loop].client is client:
-                del self._clients[loop]
+            with self._lock:
+                entry = self._clients.get(loop)
+                if entry is not None and entry.client is client:
+                    del self._clients[loop]
             await client.close()
 
+    async def _create(self, response_model: type[T], **kwargs: Any) -> T:
+        """One instructor call on this loop's client. A client that `close()` retired meanwhile is closed by
+        its last call in flight, so closing never cuts a call short."""
+        entry = await self._for_this_loop()
+        entry.calls += 1
+        try:
+            return await entry.instructor.create(response_model=response_model, **kwargs)
+        finally:
+            entry.calls -= 1
+            if entry.retired and entry.calls == 0:
+                await entry.closer.aclose()
+
     def close(self) -> None:
-        """Close every client this backend opened, each on its own loop; the next call opens a new one.
-        From inside a running loop, that loop's client is closed by a task (this call cannot wait)."""
-        entries, self._clients = dict(self._clients), weakref.WeakKeyDictionary()
+        """Retire every client this backend opened: new calls get a new client; each old one is closed on its
+        own loop as soon as no call is using it. Never blocks on the caller's own loop."""
+        with self._lock:
+            entries, self._clients = dict(self._clients), weakref.WeakKeyDictionary()
         here = _running_loop()
         for loop, entry in entries.items():
-            if loop.is_closed():
-                continue
             if loop is here:
-                task = loop.create_task(entry.closer.aclose())
+                task = loop.create_task(_retire(entry))
                 _closing.add(task)  # the loop keeps only a weak reference to a task
                 task.add_done_callback(_closing.discard)
             elif loop.is_running():  # the blocking API's loop thread, or a caller's loop in another thread
-                future = asyncio.run_coroutine_threadsafe(entry.closer.aclose(), loop)
                 try:
-                    future.result(timeout=5)
+                    asyncio.run_coroutine_threadsafe(_retire(entry), loop).result(timeout=5)
                 except (TimeoutError, RuntimeError, OSError) as exc:
                     log.debug("client close on its loop failed: %r", exc)
-            else:
-                loop.run_until_complete(entry.closer.aclose())
+            # a loop that is not running: its shutdown closes the client, or the garbage collector does
 
     def _wrap(self, create: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         settings = self.settings
@@ -381,9 +401,9 @@ class OpenAIBackend:
         calls_before = usage.calls
         token, context_token = _schema.set(schema), _context.set(context)
         try:
-            value = await (await self._for_this_loop()).create(
+            value = await self._create(
                 model=self.settings.model,
-                messages=messages,  # type: ignore[arg-type]
+                messages=messages,
                 response_model=_prepared(response_model),
                 max_retries=self.settings.max_validation_retries,
                 temperature=self.settings.temperature,
@@ -414,19 +434,30 @@ class OpenAIBackend:
         return Reply(value)
 
     async def aclose(self) -> None:
-        """Close this event loop's client (others close with their loops, or with `close()`)."""
-        entry = self._clients.get(asyncio.get_running_loop())
+        """Retire this event loop's client (others close with their loops, or with `close()`)."""
+        with self._lock:
+            entry = self._clients.pop(asyncio.get_running_loop(), None)
         if entry is not None:
-            await entry.closer.aclose()
+            await _retire(entry)
 
 
 _closing: set[asyncio.Task[None]] = set()
 
 
-class _LoopClient(NamedTuple):
+@dataclass(eq=False)
+class _LoopClient:
     client: openai.AsyncOpenAI
     instructor: instructor.AsyncInstructor
     closer: AsyncGenerator[None, None]  # held here: the loop only keeps a weak reference to it
+    calls: int = 0  # in flight; only ever changed on the client's own loop
+    retired: bool = False
+
+
+async def _retire(entry: _LoopClient) -> None:
+    """On the client's own loop: close it now if idle, else when its last call in flight returns."""
+    entry.retired = True
+    if entry.calls == 0:
+        await entry.closer.aclose()
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

@@ -13,6 +13,8 @@ ExtractError
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "CacheError",
     "ConfigError",
@@ -27,7 +29,21 @@ __all__ = [
 
 
 class ExtractError(Exception):
-    """Base class of every error this library raises on purpose."""
+    """Base class of every error this library raises on purpose.
+
+    Every one survives pickling with its attributes, so it crosses a process boundary intact: an error that
+    cannot be unpickled kills a `multiprocessing.Pool`'s result thread and leaves the caller waiting forever.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls: type[ExtractError], args: tuple[Any, ...], state: dict[str, Any]) -> ExtractError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class InputRejected(ExtractError, ValueError):

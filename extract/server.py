@@ -154,7 +154,9 @@ class EmbeddedServer:
 
 
 _shared: EmbeddedServer | None = None
-_borrowed: str | None = None  # in a forked child: the parent's running server, used but never stopped here
+_borrowed: tuple[str, int] | None = (
+    None  # a forked child's use of the parent's server: (url, pid), never stopped
+)
 _lock = (
     threading.RLock()
 )  # re-entered when SIGTERM's handler runs while the main thread is starting the server
@@ -178,11 +180,13 @@ def install_hooks() -> None:
 
 def embedded_base_url() -> str:
     """Start (once per process) the shared embedded server and return its base URL."""
-    global _shared
+    global _shared, _borrowed
     install_hooks()  # before starting: a SIGTERM during the start must stop it too
     with _lock:
         if _shared is None and _borrowed is not None:
-            return _borrowed
+            if _running(_borrowed[1]):
+                return _borrowed[0]
+            _borrowed = None  # the parent's server is gone: this process starts (and owns) its own
         if _shared is None or _shared.proc is None or _shared.proc.poll() is not None:
             _shared = EmbeddedServer()
             try:
@@ -196,7 +200,8 @@ def embedded_base_url() -> str:
 
 
 def shutdown_embedded() -> None:
-    global _shared
+    global _shared, _borrowed
+    _borrowed = None  # a borrowed server is never stopped here, only forgotten
     starting = _shared
     if starting is not None:
         starting.abort.set()  # a start in progress on another thread gives up and releases the lock
@@ -234,19 +239,26 @@ def _on_term(signum: int, frame: FrameType | None) -> None:
 
 def _forget_after_fork() -> None:
     """In a forked child (a multiprocessing worker, say): the parent owns the server and its hooks. The child
-    uses the parent's server without ever stopping it, and SIGTERM is what it was before (a pool's
-    `terminate()` must end its workers at once)."""
+    uses the parent's server while it runs, without ever stopping it, and SIGTERM is what it was before (a
+    pool's `terminate()` must end its workers at once)."""
     global _shared, _borrowed, _lock, _on_sigterm
     _lock = threading.RLock()
-    if _shared is not None and _shared.proc is not None:
-        _borrowed = _shared.base_url
-    _shared = None
-    _at_exit = (
-        False  # the parent's atexit entry would stop nothing here; a child that starts its own adds one
-    )
+    if _shared is not None and _shared.proc is not None and _shared.proc.returncode is None:
+        _borrowed = (_shared.base_url, _shared.proc.pid)
+    _shared = None  # the atexit entry copied from the parent now finds nothing of the child's to stop
     if _on_sigterm:
         signal.signal(signal.SIGTERM, _previous_sigterm if _previous_sigterm is not None else signal.SIG_DFL)
         _on_sigterm = False
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)

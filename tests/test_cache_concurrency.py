@@ -25,8 +25,9 @@ from extract.grounding import verify
 from extract.settings import Settings
 
 # fresh interpreters, as on macOS and Windows (and Linux from Python 3.14): nothing of this process's threads,
-# clients or cache handles is copied into the workers; fork is covered by tests/test_resources.py
+# clients or cache handles is copied into the workers
 START = "spawn"
+STARTS = [m for m in ("spawn", "fork") if m in multiprocessing.get_all_start_methods()]
 POOL_DEADLINE = 120  # seconds: a stuck worker fails the test instead of hanging it
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1"])
 
@@ -178,9 +179,14 @@ def test_processes_sharing_a_cache_directory_never_corrupt_it(tmp_path: Path) ->
     assert stored and all(json.loads(v)["n"] >= 0 for v in stored.values())
 
 
-def test_processes_extracting_through_one_cache_agree(fake: FakeOpenAI, tmp_path: Path) -> None:
+@pytest.mark.parametrize("start", STARTS)
+def test_processes_extracting_through_one_cache_agree(fake: FakeOpenAI, tmp_path: Path, start: str) -> None:
+    """Also with fork after this process has used the library (its loop thread, clients and cache handles
+    exist): each worker must open its own."""
+    extract_article(ARTICLES[5], settings=settings_for(fake.base_url, tmp_path / "parent-cache"))
+    fake.requests.clear()
     directory = str(tmp_path / "cache")
-    ctx = multiprocessing.get_context(START)
+    ctx = multiprocessing.get_context(start)
     with ctx.Pool(2) as pool:
         runs = pool.starmap_async(_extract_all, [(fake.base_url, directory)] * 2).get(timeout=POOL_DEADLINE)
     assert runs[0] == runs[1]

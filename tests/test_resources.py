@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import multiprocessing
 import os
+import pickle
+import select
 import signal
-import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -20,6 +23,18 @@ from fake_openai import FakeOpenAI, tool_call_completion
 
 import extract
 from extract import aextract_article, extract_article, resolve_settings
+from extract._portal import run_blocking
+from extract.api import get_backend
+from extract.errors import (
+    CacheError,
+    ConfigError,
+    InputRejected,
+    LocalExtraMissing,
+    ModelOutputInvalid,
+    ModelRequestFailed,
+    ModelTransportError,
+    ModelUnavailable,
+)
 from extract.settings import Settings
 from schemas import ArticleExtraction
 
@@ -62,6 +77,22 @@ def eventually(check: Callable[[], bool], seconds: float = 3.0) -> bool:
             return False
         time.sleep(0.02)
     return True
+
+
+def read_within(fd: int, pid: int, seconds: float) -> bytes:
+    """Everything a child writes to `fd` until it closes it; a child still silent at the deadline is killed."""
+    deadline, chunks = time.monotonic() + seconds, []
+    with os.fdopen(fd, "rb", buffering=0) as pipe:
+        while True:
+            ready, _, _ = select.select([pipe], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                raise AssertionError(f"the forked child did not finish within {seconds:.0f} s")
+            chunk = pipe.read(65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
 
 
 @pytest.fixture
@@ -127,7 +158,8 @@ def test_forked_child_opens_its_own_client_and_leaves_the_parents_alone(
         code = 1
         try:
             os.close(read_end)
-            signal.alarm(60)  # a hang ends the child, and the parent's test fails on its exit status
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)  # not pytest-timeout's handler: a hard stop
+            signal.alarm(60)
             result = extract_article(article(1), settings=settings)
             os.write(write_end, result.model_dump_json().encode())
             code = 0
@@ -136,8 +168,7 @@ def test_forked_child_opens_its_own_client_and_leaves_the_parents_alone(
         finally:
             os._exit(code)
     os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        reported = pipe.read()
+    reported = read_within(read_end, pid, seconds=90)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0, "the forked child failed or hung"
     child = ArticleExtraction.model_validate_json(reported)
@@ -150,15 +181,81 @@ def test_forked_child_opens_its_own_client_and_leaves_the_parents_alone(
     assert len(fake.requests) == 3
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_close_from_inside_a_running_loop_does_not_block(fake: FakeOpenAI) -> None:
     settings = settings_for(fake, False)
+    backend = get_backend(settings)
 
-    async def run() -> None:
+    async def run() -> float:
         await aextract_article(article(0), settings=settings)
-        extract.close()  # this loop's client is closed by a task; nothing waits on this very loop
+        first = backend._clients[asyncio.get_running_loop()].client
+        started = time.perf_counter()
+        extract.close()  # this loop's client is closed by a task: nothing may wait on this very loop
+        elapsed = time.perf_counter() - started
         await asyncio.sleep(0.05)
+        assert first.is_closed()
         await aextract_article(article(1), settings=settings)  # a new client for the same loop
+        return elapsed
 
-    asyncio.run(run())
+    assert asyncio.run(run()) < 1.0
     assert len({r["peer"] for r in fake.requests}) == 2
+
+
+def test_close_on_the_blocking_apis_own_loop_does_not_block(fake: FakeOpenAI, tmp_path: Path) -> None:
+    extract_article(article(0), settings=settings_for(fake, tmp_path / "cache"))
+
+    async def close_here() -> float:
+        started = time.perf_counter()
+        extract.close()
+        return time.perf_counter() - started
+
+    assert run_blocking(close_here()) < 1.0
+
+
+def test_close_lets_a_call_in_flight_finish_first(fake: FakeOpenAI) -> None:
+    """`close()` from another thread while a call waits on the model: the call completes on its client, with
+    no retry and no error, and that client is closed right after."""
+    settings = settings_for(fake, False)
+    extract_article(article(99), settings=settings)
+    extract.close()
+    sockets = open_files("socket:")
+    fake.default = lambda request: (time.sleep(0.8), first_choice(request))[1]
+    results: list[Any] = []
+    worker = threading.Thread(target=lambda: results.append(extract_article(article(0), settings=settings)))
+    worker.start()
+    assert eventually(lambda: len(fake.requests) == 2)  # the call is waiting on the model now
+    extract.close()
+    worker.join(timeout=30)
+    assert results and results[0].statements and results[0].meta.usage.transport_retries == 0
+    assert len(fake.requests) == 2
+    assert eventually(lambda: open_files("socket:") <= sockets), "the retired client was not closed"
+
+
+ERRORS = [
+    InputRejected("empty article"),
+    ConfigError("unknown strategy"),
+    ModelUnavailable("no server"),
+    LocalExtraMissing("install the local extra"),
+    ModelRequestFailed("400: bad request", status_code=400),
+    ModelTransportError("503 persisted", attempts=6),
+    ModelOutputInvalid("never valid", attempts=3),
+    CacheError("unusable folder"),
+]
+
+
+@pytest.mark.parametrize("error", ERRORS, ids=lambda e: type(e).__name__)
+def test_every_error_survives_pickling_with_its_attributes(error: Exception) -> None:
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error) and str(copy) == str(error) and vars(copy) == vars(error)
+
+
+def raise_transport_error(attempts: int) -> None:
+    raise ModelTransportError("the model server kept answering 503", attempts=attempts)
+
+
+def test_an_error_in_a_pool_worker_reaches_the_caller_instead_of_hanging_the_pool() -> None:
+    """An exception that cannot be unpickled kills the pool's result thread and the caller waits forever."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        pending = pool.apply_async(raise_transport_error, (6,))
+        with pytest.raises(ModelTransportError) as caught:
+            pending.get(timeout=60)
+    assert caught.value.attempts == 6
