@@ -22,19 +22,9 @@ import pytest
 from fake_openai import FakeOpenAI, tool_call_completion
 
 import extract
-from extract import aextract_article, extract_article, resolve_settings
+from extract import aextract_article, errors, extract_article, resolve_settings
 from extract._portal import run_blocking
 from extract.api import get_backend
-from extract.errors import (
-    CacheError,
-    ConfigError,
-    InputRejected,
-    LocalExtraMissing,
-    ModelOutputInvalid,
-    ModelRequestFailed,
-    ModelTransportError,
-    ModelUnavailable,
-)
 from extract.settings import Settings
 from schemas import ArticleExtraction
 
@@ -231,14 +221,14 @@ def test_close_lets_a_call_in_flight_finish_first(fake: FakeOpenAI) -> None:
 
 
 ERRORS = [
-    InputRejected("empty article"),
-    ConfigError("unknown strategy"),
-    ModelUnavailable("no server"),
-    LocalExtraMissing("install the local extra"),
-    ModelRequestFailed("400: bad request", status_code=400),
-    ModelTransportError("503 persisted", attempts=6),
-    ModelOutputInvalid("never valid", attempts=3),
-    CacheError("unusable folder"),
+    errors.InputRejected("empty article"),
+    errors.ConfigError("unknown strategy"),
+    errors.ModelUnavailable("no server"),
+    errors.LocalExtraMissing("install the local extra"),
+    errors.ModelRequestFailed("400: bad request", status_code=400),
+    errors.ModelTransportError("503 persisted", attempts=6),
+    errors.ModelOutputInvalid("never valid", attempts=3),
+    errors.CacheError("unusable folder"),
 ]
 
 
@@ -249,13 +239,13 @@ def test_every_error_survives_pickling_with_its_attributes(error: Exception) -> 
 
 
 def raise_transport_error(attempts: int) -> None:
-    raise ModelTransportError("the model server kept answering 503", attempts=attempts)
+    raise errors.ModelTransportError("the model server kept answering 503", attempts=attempts)
 
 
 def test_an_error_in_a_pool_worker_reaches_the_caller_instead_of_hanging_the_pool() -> None:
     """An exception that cannot be unpickled kills the pool's result thread and the caller waits forever."""
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         pending = pool.apply_async(raise_transport_error, (6,))
-        with pytest.raises(ModelTransportError) as caught:
+        with pytest.raises(errors.ModelTransportError) as caught:
             pending.get(timeout=60)
     assert caught.value.attempts == 6
