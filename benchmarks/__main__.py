@@ -65,10 +65,13 @@ def summary() -> list[list[str]]:
         for g in d["growth"]:
             if g["factor"] != 1:
                 per_call = g["tokens"] / g["calls"] if g["calls"] else 0.0
-                rows.append([f"5 growth, {g['strategy']}, {g['factor']}x",
-                             f"tokens {g['tokens_vs_1x'] or 0:.1f}x the 1x article in {g['calls']:.1f} calls "
-                             f"({per_call:.0f} tok/call; {g['tokens_per_kchar']:.0f} tok/1k chars)",
-                             "linear", "-"])  # fmt: skip
+                figures = (
+                    f"refused by the server ({g['server_errors']} x HTTP error): no tokens counted"
+                    if g["server_errors"] and not g["tokens"]
+                    else f"tokens {g['tokens_vs_1x'] or 0:.1f}x the 1x article in {g['calls']:.1f} calls "
+                    f"({per_call:.0f} tok/call; {g['tokens_per_kchar']:.0f} tok/1k chars)"
+                )
+                rows.append([f"5 growth, {g['strategy']}, {g['factor']}x", figures, "linear", "-"])  # fmt: skip
     return rows
 
 

@@ -50,18 +50,16 @@ class _Portal:
             loop, thread = self._loop, self._thread
             if loop is None or thread is None or not thread.is_alive() or self._pid != os.getpid():
                 return
-        if (
-            threading.current_thread() is thread
-        ):  # called from a coroutine on the loop: waiting would block it
+        # called from a coroutine on the loop: waiting for the loop would block it
+        if threading.current_thread() is thread:
             fn()
             return
 
         async def call_fn() -> None:
             fn()
 
-        with contextlib.suppress(
-            TimeoutError
-        ):  # a loop busy with a long call: the handles go with the thread
+        # a loop busy with a long call: the handles go with the thread
+        with contextlib.suppress(TimeoutError):
             asyncio.run_coroutine_threadsafe(call_fn(), loop).result(timeout)
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:

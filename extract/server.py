@@ -154,12 +154,10 @@ class EmbeddedServer:
 
 
 _shared: EmbeddedServer | None = None
-_borrowed: tuple[str, int] | None = (
-    None  # a forked child's use of the parent's server: (url, pid), never stopped
-)
-_lock = (
-    threading.RLock()
-)  # re-entered when SIGTERM's handler runs while the main thread is starting the server
+# a forked child's use of the parent's server: (url, pid), never stopped here
+_borrowed: tuple[str, int] | None = None
+# re-entered when SIGTERM's handler runs while the main thread is starting the server
+_lock = threading.RLock()
 _at_exit = _on_sigterm = False
 _previous_sigterm: Callable[[int, FrameType | None], Any] | int | None = None
 
@@ -217,9 +215,8 @@ def _install_sigterm() -> bool:
     if threading.current_thread() is not threading.main_thread():
         return False
     _previous_sigterm = signal.getsignal(signal.SIGTERM)
-    if (
-        _previous_sigterm != signal.SIG_IGN
-    ):  # a program that ignores SIGTERM keeps running: so does its server
+    # a program that ignores SIGTERM keeps running: so does its server
+    if _previous_sigterm != signal.SIG_IGN:
         signal.signal(signal.SIGTERM, _on_term)
     return True
 
@@ -242,7 +239,7 @@ def _forget_after_fork() -> None:
     uses the parent's server while it runs, without ever stopping it, and SIGTERM is what it was before (a
     pool's `terminate()` must end its workers at once)."""
     global _shared, _borrowed, _lock, _on_sigterm
-    _lock = threading.RLock()
+    _lock = threading.RLock()  # the parent's may have been held at fork
     if _shared is not None and _shared.proc is not None and _shared.proc.returncode is None:
         _borrowed = (_shared.base_url, _shared.proc.pid)
     _shared = None  # the atexit entry copied from the parent now finds nothing of the child's to stop
