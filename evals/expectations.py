@@ -69,10 +69,65 @@ class Negative(_Exp):
     evidence: list[str] = Field(min_length=1)
 
 
+Theatre = Literal[
+    "gulf_iran",
+    "israel_gaza_lebanon",
+    "south_asia",
+    "korea_japan",
+    "china_us",
+    "china_neighbours",
+    "africa",
+    "latin_america",
+    "balkans",
+    "caucasus",
+    "eu_uk",
+    "central_asia",
+    "multilateral",
+    "russia_ukraine",
+    "us_russia",
+    "other",
+]
+Style = Literal[
+    "wire", "readout", "press_release", "transcript", "live_blog", "news", "analysis", "non_native"
+]
+Phenomenon = Literal[
+    "phone_call",
+    "summons",
+    "declined_meeting",
+    "proposed_meeting",
+    "multilateral_summit",
+    "institution_actor",
+    "nominal_demand",
+    "condition",
+    "split_quote",
+    "coreference",
+    "according_to",
+    "scare_quotes",
+    "institution_quote",
+    "name_particles",
+]
+
+
+class Source(_Exp):
+    """Where a dev/test article comes from, so anyone can check the text against the original."""
+
+    url: str
+    title: str
+    outlet: str
+    theatre: Theatre
+    styles: list[Style] = Field(min_length=1)
+    licence: str | None = None
+    repo: str | None = Field(default=None, description="GitHub owner/name holding the full copy, if any.")
+    path: str | None = None
+    commit: str | None = None
+
+
 class Expectations(_Exp):
     article: str
     published: str | None = None
     notes: str | None = None
+    source: Source | None = None
+    phenomena: list[Phenomenon] = Field(default_factory=list)
     meetings: list[ExpMeeting] = Field(default_factory=list)
     statements: list[ExpStatement] = Field(default_factory=list)
     demands: list[ExpDemand] = Field(default_factory=list)

@@ -20,6 +20,10 @@ from schemas import Actor, ArticleExtraction, Demand, Meeting, Statement
 from .expectations import ExpActor, ExpDemand, Expectations, ExpMeeting, ExpStatement, Negative
 
 __all__ = [
+    "KINDS",
+    "REPORTED",
+    "STATUSES",
+    "TYPES",
     "ArticleScore",
     "Counts",
     "actor_similarity",
@@ -29,7 +33,10 @@ __all__ = [
     "score_article",
 ]
 
-TYPES = ("meetings", "statements", "demands")
+TYPES = ("meetings", "statements", "demands")  # the headline types; `statements` = direct quotes
+REPORTED = "reported"  # reported speech (`direct: false`), scored apart from direct quotes
+KINDS = (*TYPES, REPORTED)
+STATUSES = ("held", "planned", "proposed", "declined")
 
 
 def _names(a: Actor | ExpActor | str | None) -> list[str]:
@@ -96,7 +103,7 @@ def _participants_score(pred: list[Actor], exp: Sequence[ExpActor | str]) -> flo
 def _actor_score(kind: str, pred: Any, exp: Any) -> float:
     if kind == "meetings":
         return _participants_score(pred.participants, exp.participants)
-    if kind == "statements":
+    if kind in ("statements", REPORTED):
         return actor_similarity(pred.speaker, exp.speaker)
     return actor_similarity(pred.by, exp.by)
 
@@ -159,11 +166,12 @@ def _fields(kind: str, p: Any, e: Any) -> dict[str, bool]:
         return {
             "speaker": actor_similarity(p.speaker, e.speaker) >= 0.8,
             "quote": _same_text(p.quote, e.quote),
-            "direct": p.direct == e.direct,
         }
+    if kind == REPORTED:
+        return {"speaker": actor_similarity(p.speaker, e.speaker) >= 0.8}
     return {
-        "by": actor_similarity(p.by, e.by) >= 0.8,
-        "of": (p.of is None and e.of is None)
+        "demander": actor_similarity(p.by, e.by) >= 0.8,
+        "target": (p.of is None and e.of is None)
         or (p.of is not None and e.of is not None and actor_similarity(p.of, e.of) >= 0.8),
     }
 
@@ -174,6 +182,7 @@ class Counts:
     fp: int = 0
     fn: int = 0
     fields: dict[str, list[int]] = field(default_factory=dict)  # name -> [correct, total]
+    confusion: dict[str, dict[str, int]] = field(default_factory=dict)  # expected status -> predicted -> n
 
     @property
     def precision(self) -> float:
@@ -196,6 +205,10 @@ class Counts:
             cur = self.fields.setdefault(name, [0, 0])
             cur[0] += ok
             cur[1] += total
+        for want, row in other.confusion.items():
+            mine = self.confusion.setdefault(want, {})
+            for got, n in row.items():
+                mine[got] = mine.get(got, 0) + n
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -209,6 +222,7 @@ class Counts:
                 k: {"correct": v[0], "total": v[1], "accuracy": round(v[0] / v[1], 4) if v[1] else None}
                 for k, v in sorted(self.fields.items())
             },
+            **({"confusion": self.confusion} if self.confusion else {}),
         }
 
 
@@ -226,7 +240,7 @@ class ArticleScore:
 
 
 def _hits_negative(kind: str, item: Any, neg: Negative, text: str) -> bool:
-    if neg.type + "s" != kind:
+    if neg.type + "s" != kind and not (neg.type == "statement" and kind == REPORTED):
         return False
     if evidence_overlap(_pred_spans(item), _spans(text, neg.evidence)) <= 0:
         return False
@@ -237,12 +251,21 @@ def _hits_negative(kind: str, item: Any, neg: Negative, text: str) -> bool:
     return True
 
 
+def items_of(source: ArticleExtraction | Expectations, kind: str) -> list[Any]:
+    """The items of one scored kind: statements split into direct quotes and reported speech."""
+    if kind == "statements":
+        return [s for s in source.statements if s.direct]
+    if kind == REPORTED:
+        return [s for s in source.statements if not s.direct]
+    return list(getattr(source, kind))
+
+
 def score_article(text: str, exp: Expectations, pred: ArticleExtraction) -> ArticleScore:
     """Score one article's prediction against its expectations."""
     result = ArticleScore(article=exp.article, counts={})
-    for kind in TYPES:
-        preds = list(getattr(pred, kind))
-        exps = list(getattr(exp, kind))
+    for kind in KINDS:
+        preds = items_of(pred, kind)
+        exps = items_of(exp, kind)
         pairs = match_items(kind, text, preds, exps)
         counts = Counts()
         matched_p = {i for i, _, _ in pairs}
@@ -255,6 +278,9 @@ def score_article(text: str, exp: Expectations, pred: ArticleExtraction) -> Arti
                 cur = counts.fields.setdefault(name, [0, 0])
                 cur[0] += int(ok)
                 cur[1] += 1
+            if kind == "meetings":
+                row = counts.confusion.setdefault(exps[j].status, {})
+                row[preds[i].status] = row.get(preds[i].status, 0) + 1
         fps = [i for i in range(len(preds)) if i not in matched_p]
         counts.fp = len(fps)
         misses = [j for j, e in enumerate(exps) if j not in matched_e and not e.optional]
@@ -274,25 +300,26 @@ def score_article(text: str, exp: Expectations, pred: ArticleExtraction) -> Arti
                 0 <= e.start <= e.end <= len(text) and text[e.start : e.end] == e.text for e in item.evidence
             ):
                 result.grounded += 1
-            if kind == "statements" and item.quote and item.quote not in text:
+            if kind in ("statements", REPORTED) and item.quote and item.quote not in text:
                 result.hallucinated_quotes += 1
     return result
 
 
 def combine(scores: Sequence[ArticleScore]) -> dict[str, Any]:
     """Per-type P/R/F1 with per-field accuracy, micro and macro totals, grounding, traps."""
-    per_type = {k: Counts() for k in TYPES}
+    per_type = {k: Counts() for k in KINDS}
     for s in scores:
-        for k in TYPES:
+        for k in KINDS:
             per_type[k].add(s.counts[k])
     micro = Counts()
-    for c in per_type.values():
+    for k in TYPES:
+        c = per_type[k]
         micro.add(Counts(tp=c.tp, fp=c.fp, fn=c.fn))
     items = sum(s.items for s in scores)
     return {
         "per_type": {k: c.as_dict() for k, c in per_type.items()},
         "micro": {k: v for k, v in micro.as_dict().items() if k != "fields"},
-        "macro_f1": round(sum(c.f1 for c in per_type.values()) / len(per_type), 4),
+        "macro_f1": round(sum(per_type[k].f1 for k in TYPES) / len(TYPES), 4),
         "items": items,
         "grounded_rate": round(sum(s.grounded for s in scores) / items, 4) if items else 1.0,
         "hallucinated_quotes": sum(s.hallucinated_quotes for s in scores),

@@ -13,24 +13,28 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from schemas import ArticleExtraction, export_json_schema
 
+from ._console import error_line, messages, tables
 from ._paths import expand_paths
 from .api import aextract_article
 from .errors import ExtractError
 from .settings import STRATEGIES, Settings, resolve_settings
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "run_cli"]
+
+# click's ClickException as typer raises it (recent typer vendors click, older typer uses the package)
+_CLICK_ERROR: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Evidence-backed extraction of diplomatic events."
 )
-console = Console(width=None if sys.stdout.isatty() else 140)  # logs and pipes get readable tables
-err = Console(stderr=True)
+console = tables()
+say = messages(stderr=False)
+err = messages()
 
 BaseUrl = Annotated[
     str | None, typer.Option("--base-url", help="OpenAI-compatible server; default: embedded model")
@@ -150,7 +154,7 @@ def run(
                 text = path.read_text(encoding="utf-8")
                 result = await aextract_article(text, published=published, settings=settings)
             except (ExtractError, UnicodeDecodeError) as exc:
-                err.print(f"[red]{path.name}: {type(exc).__name__}: {exc}[/red]")
+                err.print(f"[red]{escape(path.name)}: {type(exc).__name__}:[/red] {escape(str(exc))}")
                 rows.append((path.name, None, f"{type(exc).__name__}: {exc}"))
                 if isinstance(exc, ExtractError) and type(exc).__name__ in {
                     "ModelUnavailable",
@@ -168,13 +172,13 @@ def run(
     try:
         asyncio.run(go())
     except ExtractError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(error_line(exc))
         raise typer.Exit(2) from None
     (out / "summary.md").write_text(_summary_md(rows, settings), encoding="utf-8")
     failed = sum(1 for _, r, _ in rows if r is None)
     totals = [sum(len(getattr(r, k)) for _, r, _ in rows if r) for k in ("meetings", "statements", "demands")]
     if not as_json:
-        console.print(
+        say.print(
             f"[bold]{len(rows)} article(s)[/bold] in {time.perf_counter() - started:.1f}s: "
             f"{totals[0]} meetings, {totals[1]} statements, {totals[2]} demands; {failed} failed. "
             f"Wrote {out}/summary.md"
@@ -193,13 +197,13 @@ def serve(
     server = EmbeddedServer(port=port)
     try:
         server.start()
-        console.print(f"embedded model serving at [bold]{server.base_url}[/bold] — Ctrl-C to stop")
+        say.print(f"embedded model serving at [bold]{server.base_url}[/bold] — Ctrl-C to stop")
         assert server.proc is not None
         server.proc.wait()
     except KeyboardInterrupt:
         pass
     except ExtractError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(error_line(exc))
         raise typer.Exit(2) from None
     finally:
         server.stop()
@@ -259,4 +263,18 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    app()
+    sys.exit(run_cli(sys.argv[1:]))
+
+
+def run_cli(args: list[str]) -> int:
+    """Run `parley ARGS` and return the exit code. Usage errors print as plain `Usage:`/`Error:` lines,
+    not in a panel wrapped to the terminal width, so an 80-column window shows the whole message."""
+    try:
+        code = app(args=args, prog_name="parley", standalone_mode=False)
+    except _CLICK_ERROR as exc:
+        exc.show()
+        return int(exc.exit_code)
+    except typer.Abort:
+        print("Aborted!", file=sys.stderr)
+        return 1
+    return code if isinstance(code, int) else 0

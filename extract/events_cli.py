@@ -10,11 +10,11 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.table import Table
 
 from schemas import ArticleExtraction, Meta
 
+from ._console import messages, tables
 from ._paths import expand_paths
 from .events import Event, merge_events
 from .gazetteer import Gazetteer, load_gazetteer
@@ -22,8 +22,9 @@ from .resolve import ActorResolution, resolve_actors
 
 __all__ = ["events_command", "events_document", "read_outputs"]
 
-console = Console()
-err = Console(stderr=True)
+console = tables()
+say = messages(stderr=False)
+err = messages()
 _ID_KEYS = ("id", "article", "name", "path", "file")
 _NESTED = ("result", "extraction", "output")
 
@@ -156,11 +157,11 @@ def events_command(
     console.print(_events_table(events, res))
     console.print(_actors_table(res))
     for a in res.ambiguities:
-        console.print(
+        say.print(
             f"[yellow]kept apart:[/yellow] {a.article}: {a.name!r} ({', '.join(a.candidates)}): {a.reason}"
         )
     merged = sum(1 for e in events if len(e.articles) > 1)
-    console.print(
+    say.print(
         f"[bold]{len(extractions)} article(s)[/bold]: {len(events)} events ({merged} reported by several "
         f"articles), {len(res.actors)} actors, {len(res.ambiguities)} ambiguities, {skipped} record(s) "
         "skipped" + (f"; wrote {out}" if out else "")

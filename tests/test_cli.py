@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import typer
 from typer.testing import CliRunner
 
 from extract.cli import app
@@ -45,8 +47,36 @@ def test_run_json_lines(tmp_path: Path) -> None:
 
 
 def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["run", str(tmp_path / "nope")])
-    assert result.exit_code != 0 and "neither a file nor a folder" in result.output
+    """Asserted on the error itself, not on a rendering that depends on the terminal's width."""
+    missing = tmp_path / "nope"
+    result = runner.invoke(app, ["run", str(missing)], standalone_mode=False)
+    assert isinstance(result.exception, typer.BadParameter)
+    assert result.exception.format_message() == f"Invalid value: {missing} is neither a file nor a folder"
+
+
+@pytest.mark.parametrize("command", [["run"], ["batch", "--out", "o.jsonl"], ["events"]], ids=lambda c: c[0])
+def test_an_error_with_a_long_path_is_whole_in_an_80_column_terminal(tmp_path: Path, command: list[str]) -> None:
+    """The user of a narrow window reads the whole message: rich never breaks or crops it, the path and
+    the explanation stay on one logical line whatever the width and the temporary folder's length."""
+    missing = tmp_path / ("long-folder-name-" * 8) / "nope.txt"
+    assert len(str(missing)) > 120
+    env = {**os.environ, "COLUMNS": "80", "TERM": "dumb", "LINES": "24"}
+    code = "from extract.cli import main; main()"
+    done = subprocess.run(
+        [sys.executable, "-c", code, *command, str(missing)],
+        capture_output=True,
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+    stderr = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 2, stderr
+    assert str(missing) in stderr
+    assert "Traceback" not in stderr
+    line = next(line for line in stderr.splitlines() if str(missing) in line)
+    assert ("neither a file nor a folder" in line) or ("expected a folder" in line), line
 
 
 def test_eval_rescore_and_compare(tmp_path: Path) -> None:

@@ -14,8 +14,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperGroup
 
+from .._console import error_line, messages
 from ..errors import ExtractError
 from ..report_html import write_report
 from ..settings import STRATEGIES, Settings, resolve_settings
@@ -26,7 +28,7 @@ from .store import read_results
 
 __all__ = ["batch_app"]
 
-err = Console(stderr=True)
+err = messages()
 
 
 class _DefaultRun(TyperGroup):
@@ -123,7 +125,7 @@ def run(
         settings = _settings(base_url, model, strategy, no_cache)
         items = load_inputs(input)
     except ExtractError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(error_line(exc))
         raise typer.Exit(2) from None
     if quiet:
         logging.getLogger("parley.batch").setLevel(logging.INFO)
@@ -131,7 +133,7 @@ def run(
             logging.basicConfig(
                 level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
             )
-    sink: Any = LogProgress() if quiet else BarProgress(console=err)
+    sink: Any = LogProgress() if quiet else BarProgress(console=Console(stderr=True))
     try:
         stats = asyncio.run(
             run_batch(
@@ -147,7 +149,7 @@ def run(
         err.print(f"[yellow]interrupted[/yellow]: finished articles are saved in {out}; rerun to resume")
         raise typer.Exit(130) from None
     except ExtractError as exc:
-        err.print(f"[red]error:[/red] {exc}\nFinished articles are saved in {out}; rerun to resume.")
+        err.print(error_line(exc) + f"\nFinished articles are saved in {escape(str(out))}; rerun to resume.")
         raise typer.Exit(2) from None
     _summary(stats, out, allow_failures=allow_failures, report=report, events=events)
 
@@ -171,7 +173,7 @@ def submit(
             load_inputs(input), out=out, settings=settings, chunk_chars=chunk_chars, upload=not no_upload
         )
     except ExtractError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(error_line(exc))
         raise typer.Exit(2) from None
     err.print(
         f"{len(manifest['articles'])} article(s), {len(manifest['calls'])} request(s) in "
@@ -203,10 +205,10 @@ def collect(
             out=out, settings=_settings(base_url, None, "single-call", no_cache=True), wait=wait
         )
     except BatchPending as exc:
-        err.print(f"[yellow]{exc}[/yellow]")
+        err.print(f"[yellow]{escape(str(exc))}[/yellow]")
         raise typer.Exit(3) from None
     except (ExtractError, FileNotFoundError) as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(error_line(exc))
         raise typer.Exit(2) from None
     _summary(stats, out, allow_failures=allow_failures, report=report)
 
