@@ -6,7 +6,7 @@ import os
 import re
 import time
 
-from extract.server import EmbeddedServer
+from extract.model.server import EmbeddedServer
 
 _TOTAL = re.compile(rb"llama_perf_context_print:\s+total time =\s+([\d.]+) ms")
 

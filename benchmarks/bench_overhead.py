@@ -28,7 +28,7 @@ from pydantic import BaseModel
 
 from extract import extract_article, resolve_settings
 from extract.api import get_backend
-from extract.backend import Reply
+from extract.model.backend import Reply
 from extract.settings import Settings
 
 from ._common import SEEDS, fake_log, fake_server, median, table, write_result

@@ -26,8 +26,8 @@ from typing import Any
 
 from extract import ExtractError, aextract_article, resolve_settings
 from extract.batch.runner import DEFAULT_CHUNK_CHARS
-from extract.chunking import chunk_text
 from extract.settings import Settings
+from extract.strategies.chunking import chunk_text
 
 from ._common import ARTICLES, ROOT, SEEDS, table, write_result
 from ._embedded import TimedServer

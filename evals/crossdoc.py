@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from extract import aextract_article
-from extract.dates import resolve_date
-from extract.events import merge_events
-from extract.gazetteer import normalize_name
-from extract.resolve import resolve_actors, resolve_extraction
+from extract.analysis.dates import resolve_date
+from extract.resolve.events import merge_events
+from extract.analysis.gazetteer import normalize_name
+from extract.resolve.resolve import resolve_actors, resolve_extraction
 from schemas import Actor, ArticleExtraction
 
 from .expectations import ExpActor, Expectations, load_all, load_expectations, seeds_dir

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .api import aextract_article, close, extract_article
-from .backend import Backend, FakeBackend, OpenAIBackend
 from .errors import (
     CacheError,
     ConfigError,
@@ -15,6 +14,7 @@ from .errors import (
     ModelTransportError,
     ModelUnavailable,
 )
+from .model.backend import Backend, FakeBackend, OpenAIBackend
 from .settings import Settings, resolve_settings
 
 __all__ = [

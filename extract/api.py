@@ -17,16 +17,16 @@ import prompts
 import schemas
 from schemas import ArticleExtraction, Evidence, Meeting, Meta, Rejected, Statement, Usage, schema_hash
 
-from . import server
 from ._portal import call_on_loop_thread, run_blocking
-from .backend import Backend, OpenAIBackend, usage_scope
-from .cache import ResponseCache
-from .codes import code_extraction
+from .analysis.grounding import locate
+from .analysis.text import check_text
 from .errors import ConfigError
-from .grounding import locate
-from .pipeline import Article, Proposal, run_strategy
+from .model import server
+from .model.backend import Backend, OpenAIBackend, usage_scope
+from .model.cache import ResponseCache
+from .resolve.codes import code_extraction
 from .settings import Settings, resolve_settings
-from .text import check_text
+from .strategies.pipeline import Article, Proposal, run_strategy
 
 __all__ = ["aextract_article", "close", "extract_article", "get_backend"]
 

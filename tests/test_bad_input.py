@@ -15,10 +15,10 @@ from fake_openai import FakeOpenAI, tool_call_completion
 
 from evals.expectations import seeds_dir
 from extract import extract_article, resolve_settings
-from extract.backend import FakeBackend
+from extract.analysis.grounding import verify
+from extract.analysis.text import find_quotes, ignored_spans, split_sentences
 from extract.errors import InputRejected, ModelOutputInvalid
-from extract.grounding import verify
-from extract.text import find_quotes, ignored_spans, split_sentences
+from extract.model.backend import FakeBackend
 from schemas import ArticleExtraction
 
 ARTICLE = (

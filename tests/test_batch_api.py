@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from extract.api import aextract_article
 from extract.batch import load_inputs, read_results
-from extract.chunking import aextract_chunked, chunk_text
 from extract.cli import app
-from extract.report_html import render_report
+from extract.report.html import render_report
+from extract.strategies.chunking import aextract_chunked, chunk_text
 from tests.fake_batches import FakeBatches, single_call_completion
 from tests.fake_openai import FakeOpenAI
 from tests.test_batch import article, write_articles

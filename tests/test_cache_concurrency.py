@@ -19,9 +19,9 @@ from fake_openai import FakeOpenAI, tool_call_completion
 
 import prompts
 from extract import aextract_article, extract_article, resolve_settings
+from extract.analysis.grounding import verify
 from extract.api import get_backend
-from extract.cache import ResponseCache
-from extract.grounding import verify
+from extract.model.cache import ResponseCache
 from extract.settings import Settings
 
 # fresh interpreters, as on macOS and Windows (and Linux from Python 3.14): nothing of this process's threads,
@@ -239,4 +239,4 @@ def test_cache_key_changes_with_prompts_and_model(fake: FakeOpenAI, tmp_path: Pa
     extract_article(ARTICLES[3], settings=settings_for(fake.base_url, directory))
     extract_article(ARTICLES[3], settings=settings_for(fake.base_url, directory, model="other-model"))
     assert len(fake.requests) == 2 and len(entries(directory)) == 4  # answer and result, per model
-    assert prompts.prompt_hash()  # the prompt hash is part of every key (see extract.cache.cache_key)
+    assert prompts.prompt_hash()  # the prompt hash is part of every key (see extract.model.cache.cache_key)

@@ -20,8 +20,8 @@ from extract import (
     ModelUnavailable,
     resolve_settings,
 )
-from extract.backend import OpenAIBackend, usage_scope
-from extract.cache import ResponseCache, cache_key
+from extract.model.backend import OpenAIBackend, usage_scope
+from extract.model.cache import ResponseCache, cache_key
 from tests.fake_openai import FakeOpenAI, Reply, tool_call_completion
 
 local = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
@@ -75,7 +75,7 @@ def test_each_component_changes_the_cache_key(part: str, value: Any) -> None:
 def test_prompt_hash_and_format_change_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
     assert cache_key(BASE, prompt_hash="p") != cache_key(BASE, prompt_hash="q")
     before = cache_key(BASE, prompt_hash="p")
-    monkeypatch.setattr("extract.cache.CACHE_FORMAT", 99)
+    monkeypatch.setattr("extract.model.cache.CACHE_FORMAT", 99)
     assert cache_key(BASE, prompt_hash="p") != before
 
 
@@ -173,7 +173,8 @@ def test_no_server_says_how_to_start_one() -> None:
 
 
 def test_missing_local_extra_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    from extract import LocalExtraMissing, server
+    from extract import LocalExtraMissing
+    from extract.model import server
 
     monkeypatch.setattr(server.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(LocalExtraMissing, match=r"pip install -e '\.\[local\]'"):

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from evals import check_baseline, load_all, seeds_dir
 from evals.harness import run_eval
 from extract import ModelUnavailable, aextract_article, resolve_settings
-from extract.backend import OpenAIBackend
+from extract.model.backend import OpenAIBackend
 
 RECORD = os.environ.get("PARLEY_RECORD") == "1"
 REPLAY_URL = "http://127.0.0.1:8765/v1"  # never contacted on replay: vcr answers from the cassette
@@ -35,7 +35,7 @@ def base_url() -> Iterator[str]:
     if not RECORD:
         yield REPLAY_URL
         return
-    from extract.server import EmbeddedServer
+    from extract.model.server import EmbeddedServer
 
     with EmbeddedServer() as server:
         yield server.base_url

@@ -55,7 +55,9 @@ def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", [["run"], ["batch", "--out", "o.jsonl"], ["events"]], ids=lambda c: c[0])
-def test_an_error_with_a_long_path_is_whole_in_an_80_column_terminal(tmp_path: Path, command: list[str]) -> None:
+def test_an_error_with_a_long_path_is_whole_in_an_80_column_terminal(
+    tmp_path: Path, command: list[str]
+) -> None:
     """The user of a narrow window reads the whole message: rich never breaks or crops it, the path and
     the explanation stay on one logical line whatever the width and the temporary folder's length."""
     missing = tmp_path / ("long-folder-name-" * 8) / "nope.txt"

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from extract.codes import CODE_TABLE, code_demand, code_extraction, code_meeting, code_statement, row_for
+from extract.resolve.codes import (
+    CODE_TABLE,
+    code_demand,
+    code_extraction,
+    code_meeting,
+    code_statement,
+    row_for,
+)
 from schemas import Actor, ArticleExtraction, Demand, Evidence, Meeting, Meta, Statement
 
 

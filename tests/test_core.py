@@ -18,9 +18,9 @@ from extract import (
     extract_article,
     resolve_settings,
 )
-from extract.grounding import locate, verify
-from extract.pipeline import Article
-from extract.text import find_quotes, ignored_spans, split_sentences
+from extract.analysis.grounding import locate, verify
+from extract.analysis.text import find_quotes, ignored_spans, split_sentences
+from extract.strategies.pipeline import Article
 from schemas import ArticleExtraction, Evidence
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -206,7 +206,7 @@ def test_single_call_drops_items_whose_evidence_is_not_in_the_text() -> None:
 
 def test_ungrounded_items_are_moved_to_rejected() -> None:
     from extract.api import _ground
-    from extract.pipeline import Proposal
+    from extract.strategies.pipeline import Proposal
     from schemas import Actor, Statement
 
     good = Statement(

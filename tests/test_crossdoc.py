@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from evals.crossdoc import load_dataset, run_dataset, score_dataset
 from extract.cli import app
-from extract.events import merge_events
+from extract.resolve.events import merge_events
 from schemas import Actor, ArticleExtraction, Evidence, Meeting, Meta
 
 META = Meta.unknown()

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from extract.dates import find_dates, resolve_date
+from extract.analysis.dates import find_dates, resolve_date
 
 FRI = date(2023, 7, 14)  # a Friday
 

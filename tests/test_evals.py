@@ -9,11 +9,11 @@ import pytest
 
 from evals import check_baseline, evidence_overlap, load_all, rescore, score_article, seeds_dir
 from evals.datasets import Case, load_set, verify_case
-from evals.stats import dataset_stats, stats_problems
 from evals.expectations import Expectations
 from evals.harness import score_outputs
 from evals.scoring import actor_similarity, combine
-from extract.grounding import locate
+from evals.stats import dataset_stats, stats_problems
+from extract.analysis.grounding import locate
 from schemas import Actor, ArticleExtraction, Demand, Evidence, Meeting, Statement
 
 META = {
@@ -113,7 +113,9 @@ def test_perfect_prediction_scores_one() -> None:
 
 
 def test_empty_prediction_has_zero_recall() -> None:
-    _, summary = score_outputs({e.article: ArticleExtraction(meta=META) for e in load_all()}, load_set("seeds"))  # type: ignore[arg-type]
+    _, summary = score_outputs(
+        {e.article: ArticleExtraction(meta=META) for e in load_all()}, load_set("seeds")
+    )  # type: ignore[arg-type]
     for kind in ("meetings", "statements", "demands"):
         assert summary["per_type"][kind]["recall"] == 0.0 and summary["per_type"][kind]["f1"] == 0.0
 

@@ -24,8 +24,8 @@ from fake_openai import FakeOpenAI, Reply, chat_completion, tool_call_completion
 
 from evals.expectations import seeds_dir
 from extract import aextract_article, extract_article, resolve_settings
+from extract.analysis.grounding import verify
 from extract.errors import ModelOutputInvalid, ModelRequestFailed, ModelTransportError, ModelUnavailable
-from extract.grounding import verify
 from extract.settings import Settings
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1"])  # loopback fake only

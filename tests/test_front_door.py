@@ -16,8 +16,8 @@ from pydantic import BaseModel
 from extract import aextract_article, extract_article, resolve_settings
 from extract import api as api_module
 from extract.api import get_backend
-from extract.backend import OpenAIBackend
 from extract.errors import ModelOutputInvalid
+from extract.model.backend import OpenAIBackend
 from extract.settings import Settings
 from tests.fake_openai import FakeOpenAI, tool_call_completion
 

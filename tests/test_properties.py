@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from extract.analysis.grounding import locate, normalize_with_map, verify
+from extract.analysis.text import check_text, find_quotes, ignored_spans, split_sentences
 from extract.errors import InputRejected
-from extract.grounding import locate, normalize_with_map, verify
-from extract.text import check_text, find_quotes, ignored_spans, split_sentences
 
 QUICK = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

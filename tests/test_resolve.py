@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from extract.errors import ConfigError
-from extract.gazetteer import load_gazetteer
-from extract.resolve import resolve_actors, resolve_extraction
+from extract.analysis.gazetteer import load_gazetteer
+from extract.resolve.resolve import resolve_actors, resolve_extraction
 from schemas import Actor, ArticleExtraction, Evidence, Meeting, Meta, Statement
 
 GAZ = load_gazetteer()
@@ -162,7 +162,7 @@ def test_shipped_gazetteer_is_consistent() -> None:
         assert e.qid is None or (e.qid.startswith("Q") and e.qid[1:].isdigit())
     # no alias points at two entries
     owners: dict[str, str] = {}
-    from extract.gazetteer import normalize_name
+    from extract.analysis.gazetteer import normalize_name
 
     for e in GAZ.entries.values():
         for n in e.names:

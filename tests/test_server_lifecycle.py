@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from extract import server
+from extract.model import server
 from extract.errors import ModelUnavailable
-from extract.server import EmbeddedServer
+from extract.model.server import EmbeddedServer
 
 pytestmark = [
     pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1"]),
@@ -51,11 +51,11 @@ STUB = textwrap.dedent(
 OWNER = textwrap.dedent(
     """
     import sys, time, types
-    # import extract.server without extract/__init__ (which loads the OpenAI SDK): a 3 s saving per test
+    # import extract.model.server without extract/__init__ (which loads the OpenAI SDK): a 3 s saving per test
     package = types.ModuleType("extract")
     package.__path__ = [sys.argv[5]]
     sys.modules["extract"] = package
-    from extract import server
+    from extract.model import server
     stub, pidfile, delay, mode = sys.argv[1:5]
     server.EmbeddedServer.command = (
         lambda self: [sys.executable, stub, str(self.port), pidfile, delay, "0", "0"])
@@ -283,7 +283,8 @@ def test_starting_twice_keeps_one_process(stub: Path, tmp_path: Path) -> None:
 BLOCKING_OWNER = textwrap.dedent(
     """
     import sys
-    from extract import extract_article, server
+    from extract import extract_article
+    from extract.model import server
     stub, pidfile, delay = sys.argv[1:4]
     server.EmbeddedServer.command = (
         lambda self: [sys.executable, stub, str(self.port), pidfile, delay, "0", "0"])

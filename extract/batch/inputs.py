@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..analysis.htmltext import html_to_article
 from ..errors import ExtractError, InputRejected
-from ..htmltext import html_to_article
 
 __all__ = ["SUFFIXES", "InputItem", "content_hash", "load_inputs"]
 

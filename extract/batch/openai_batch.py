@@ -29,10 +29,10 @@ from pydantic import BaseModel
 from schemas import ArticleExtraction
 
 from ..api import aextract_article
-from ..backend import _MODES, Reply, _current_usage
-from ..chunking import chunk_text, merge_chunks
 from ..errors import ConfigError, ExtractError, ModelOutputInvalid, ModelRequestFailed, ModelTransportError
+from ..model.backend import _MODES, Reply, _current_usage
 from ..settings import Settings
+from ..strategies.chunking import chunk_text, merge_chunks
 from .inputs import InputItem
 from .progress import BatchStats
 from .runner import chunk_chars_for, make_record, plan
@@ -256,7 +256,7 @@ def _answer(row: dict[str, Any] | None) -> ChatCompletion:
 async def _replay(
     entry: dict[str, Any], calls: dict[str, Any], rows: dict[str, Any], settings: Settings
 ) -> tuple[ArticleExtraction, int]:
-    from ..chunking import Chunk
+    from ..strategies.chunking import Chunk
 
     parts = []
     for custom_id in entry["chunks"]:

@@ -19,10 +19,10 @@ from pathlib import Path
 from schemas import ArticleExtraction
 
 from ..api import aextract_article
-from ..backend import Backend
-from ..chunking import aextract_chunked
 from ..errors import ExtractError, ModelUnavailable
+from ..model.backend import Backend
 from ..settings import Settings
+from ..strategies.chunking import aextract_chunked
 from .inputs import InputItem
 from .progress import BatchStats, NullProgress, ProgressSink
 from .store import BatchRecord, ErrorInfo, ResultStore

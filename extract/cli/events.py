@@ -14,11 +14,11 @@ from rich.table import Table
 
 from schemas import ArticleExtraction, Meta
 
+from ..analysis.gazetteer import Gazetteer, load_gazetteer
+from ..resolve.events import Event, merge_events
+from ..resolve.resolve import ActorResolution, resolve_actors
 from ._console import messages, tables
 from ._paths import expand_paths
-from .events import Event, merge_events
-from .gazetteer import Gazetteer, load_gazetteer
-from .resolve import ActorResolution, resolve_actors
 
 __all__ = ["events_command", "events_document", "read_outputs"]
 

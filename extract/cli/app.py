@@ -18,11 +18,11 @@ from rich.table import Table
 
 from schemas import ArticleExtraction, export_json_schema
 
+from ..api import aextract_article
+from ..errors import ExtractError
+from ..settings import STRATEGIES, Settings, resolve_settings
 from ._console import error_line, messages, tables
 from ._paths import expand_paths
-from .api import aextract_article
-from .errors import ExtractError
-from .settings import STRATEGIES, Settings, resolve_settings
 
 __all__ = ["app", "main", "run_cli"]
 
@@ -192,7 +192,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = 8765,
 ) -> None:
     """Run the embedded SmolLM2-135M server in the foreground (for other tools: PARLEY_BASE_URL=…/v1)."""
-    from .server import EmbeddedServer
+    from ..model.server import EmbeddedServer
 
     server = EmbeddedServer(port=port)
     try:
@@ -231,7 +231,7 @@ _register_eval()
 
 
 def _register_events() -> None:
-    from .events_cli import events_command
+    from .events import events_command
 
     app.command(name="events")(events_command)
 
@@ -240,7 +240,7 @@ _register_events()
 
 
 def _register_batch() -> None:
-    from .batch.cli import batch_app
+    from .batch import batch_app
 
     app.add_typer(batch_app, name="batch")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import InputRejected
+from ..errors import InputRejected
 
 __all__ = [
     "Quote",

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from schemas import Actor, Demand, Meeting, Statement
 
-from .batch.store import BatchRecord
+from ..batch.store import BatchRecord
 
 __all__ = ["render_report", "write_report"]
 

@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 
 from schemas import Actor, ArticleExtraction
 
-from .gazetteer import Gazetteer, load_gazetteer, normalize_name
+from ..analysis.gazetteer import Gazetteer, load_gazetteer, normalize_name
 
 __all__ = [
     "ActorResolution",

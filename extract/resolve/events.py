@@ -16,8 +16,8 @@ from rapidfuzz import fuzz
 
 from schemas import ArticleExtraction, Demand, EventCode, Evidence, Meeting, Statement
 
-from .dates import resolve_date
-from .gazetteer import Gazetteer
+from ..analysis.dates import resolve_date
+from ..analysis.gazetteer import Gazetteer
 from .resolve import ActorResolution, resolve_actors
 
 __all__ = ["Event", "Source", "merge_events"]

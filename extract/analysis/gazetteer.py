@@ -19,7 +19,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 __all__ = ["Entry", "GazMatch", "Gazetteer", "load_gazetteer", "normalize_name"]
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
-from .errors import LocalExtraMissing, ModelUnavailable
+from ..errors import LocalExtraMissing, ModelUnavailable
 
 __all__ = ["EmbeddedServer", "embedded_base_url", "model_path", "shutdown_embedded"]
 

@@ -31,14 +31,14 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from schemas import Usage
 
-from .cache import ResponseCache
-from .errors import (
+from ..errors import (
     ModelOutputInvalid,
     ModelRequestFailed,
     ModelTransportError,
     ModelUnavailable,
 )
-from .settings import Settings
+from ..settings import Settings
+from .cache import ResponseCache
 
 __all__ = ["Backend", "FakeBackend", "OpenAIBackend", "Reply", "usage_scope", "validation_context"]
 

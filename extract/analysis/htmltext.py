@@ -12,7 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from .errors import InputRejected
+from ..errors import InputRejected
 
 __all__ = ["HtmlArticle", "html_to_article"]
 

@@ -22,13 +22,13 @@ from pydantic import BaseModel, Field, ValidationInfo, create_model, field_valid
 import prompts
 from schemas import Actor, Demand, Evidence, Meeting, Rejected, Statement
 
-from . import _rules as rules
-from .actors import Cast, find_cast
-from .backend import Backend, validation_context
-from .dates import resolve_date
-from .errors import ModelOutputInvalid
-from .grounding import locate
-from .text import Quote, Sentence, find_quotes, ignored_spans, split_sentences
+from ..analysis import _rules as rules
+from ..analysis.actors import Cast, find_cast
+from ..analysis.dates import resolve_date
+from ..analysis.grounding import locate
+from ..analysis.text import Quote, Sentence, find_quotes, ignored_spans, split_sentences
+from ..errors import ModelOutputInvalid
+from ..model.backend import Backend, validation_context
 
 __all__ = ["Article", "Proposal", "run_strategy"]
 

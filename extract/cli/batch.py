@@ -17,14 +17,14 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from .._console import error_line, messages
+from ..batch.inputs import load_inputs
+from ..batch.progress import BarProgress, BatchStats, LogProgress
+from ..batch.runner import run_batch
+from ..batch.store import read_results
 from ..errors import ExtractError
-from ..report_html import write_report
+from ..report.html import write_report
 from ..settings import STRATEGIES, Settings, resolve_settings
-from .inputs import load_inputs
-from .progress import BarProgress, BatchStats, LogProgress
-from .runner import run_batch
-from .store import read_results
+from ._console import error_line, messages
 
 __all__ = ["batch_app"]
 
@@ -91,7 +91,7 @@ def _summary(
         write_report(read_results(out).values(), report)
         err.print(f"Report: {report}")
     if events is not None:
-        from ..events_cli import events_document
+        from .events import events_document
 
         done = [(r.id, r.result) for r in read_results(out).values() if r.status == "ok" and r.result]
         doc, merged, _ = events_document(done)
@@ -164,8 +164,8 @@ def submit(
     no_upload: Annotated[bool, typer.Option("--no-upload", help="Only write the request file")] = False,
 ) -> None:
     """Write the OpenAI Batch API request file (single-call strategy, one request per chunk) and upload it."""
-    from .openai_batch import manifest_path
-    from .openai_batch import submit as do_submit
+    from ..batch.openai_batch import manifest_path
+    from ..batch.openai_batch import submit as do_submit
 
     try:
         settings = _settings(base_url, model, "single-call", no_cache=True)
@@ -197,8 +197,8 @@ def collect(
     allow_failures: AllowFailures = False,
 ) -> None:
     """Download a submitted batch, validate and ground its answers, append them to --out."""
-    from .openai_batch import BatchPending
-    from .openai_batch import collect as do_collect
+    from ..batch.openai_batch import BatchPending
+    from ..batch.openai_batch import collect as do_collect
 
     try:
         stats = do_collect(

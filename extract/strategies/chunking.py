@@ -14,7 +14,7 @@ from typing import Any
 
 from schemas import ArticleExtraction, Demand, Evidence, Meeting, Rejected, Statement, Usage
 
-from .text import split_sentences
+from ..analysis.text import split_sentences
 
 __all__ = ["Chunk", "aextract_chunked", "chunk_text", "merge_chunks"]
 
