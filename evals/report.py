@@ -160,7 +160,7 @@ def render_markdown(
         "",
         f"macro F1 (meetings, statements, demands): **{summary['macro_f1']:.3f}**",
         "",
-        "## Roles and fields on matched pairs",
+        "## Roles and fields on pairs that share evidence",
         "",
         "| role | accuracy | correct/total |",
         "|---|---|---|",
@@ -219,7 +219,7 @@ def render_html(
     )
     out.append("<table><tr><th>type<th>TP<th>FP<th>FN<th>P<th>R<th>F1</tr>")
     out += ["<tr>" + "".join(f"<td>{e(c)}" for c in r) + "</tr>" for r in summary_rows(summary)]
-    out.append("</table><h2>Roles and fields on matched pairs</h2>")
+    out.append("</table><h2>Roles and fields on pairs that share evidence</h2>")
     out.append("<table><tr><th>role<th>accuracy<th>correct/total</tr>")
     out += ["<tr>" + "".join(f"<td>{e(c)}" for c in r) + "</tr>" for r in role_rows(summary)]
     out.append("</table><h2>Meeting status on matched meetings</h2>")

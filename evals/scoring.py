@@ -109,9 +109,15 @@ def _actor_score(kind: str, pred: Any, exp: Any) -> float:
 
 
 def match_items(
-    kind: str, text: str, preds: Sequence[Any], exps: Sequence[ExpMeeting | ExpStatement | ExpDemand]
+    kind: str,
+    text: str,
+    preds: Sequence[Any],
+    exps: Sequence[ExpMeeting | ExpStatement | ExpDemand],
+    *,
+    strict: bool = True,
 ) -> list[tuple[int, int, float]]:
-    """One-to-one pairs (pred index, expected index, score), greedy by score."""
+    """One-to-one pairs (pred index, expected index, score), greedy by score. `strict` pairs must agree on
+    the actor (speaker, demander, a participant); loose pairs only share evidence, to measure the roles."""
     cands: list[tuple[float, bool, int, int]] = []
     exp_spans = [_spans(text, e.evidence) for e in exps]
     for i, p in enumerate(preds):
@@ -122,7 +128,7 @@ def match_items(
                 continue
             actor = _actor_score(kind, p, e)
             threshold = 0.01 if kind == "meetings" else 0.8  # meetings: any participant in common
-            if actor < threshold:
+            if strict and actor < threshold:
                 continue
             # on equal scores a required expectation wins over an optional one
             cands.append((0.5 * ov + 0.5 * actor, not e.optional, i, j))
@@ -270,10 +276,12 @@ def score_article(text: str, exp: Expectations, pred: ArticleExtraction) -> Arti
         counts = Counts()
         matched_p = {i for i, _, _ in pairs}
         matched_e = {j for _, j, _ in pairs}
-        for i, j, _ in pairs:
+        counts.tp = sum(1 for _, j, _ in pairs if not exps[j].optional)
+        # roles and fields are measured on pairs that share evidence, whoever the actor: a quote given to
+        # the wrong speaker counts as a miss and a false positive above, and as a wrong speaker here
+        for i, j, _ in match_items(kind, text, preds, exps, strict=False):
             if exps[j].optional:
                 continue
-            counts.tp += 1
             for name, ok in _fields(kind, preds[i], exps[j]).items():
                 cur = counts.fields.setdefault(name, [0, 0])
                 cur[0] += int(ok)

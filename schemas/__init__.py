@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "SCHEMA_FILE",
     "Actor",
+    "ActorKind",
     "ArticleExtraction",
     "Demand",
     "EventCode",
@@ -34,6 +35,7 @@ __all__ = [
 SCHEMA_FILE = Path(__file__).with_name("article_extraction.schema.json")
 
 MeetingStatus = Literal["held", "planned", "proposed", "declined"]
+ActorKind = Literal["person", "country", "organization", "group"]
 
 
 class _Model(BaseModel):
@@ -66,6 +68,11 @@ class Actor(_Model):
     )
     role: str | None = Field(default=None, description="Title or role, e.g. 'foreign minister'.")
     country: str | None = Field(default=None, description="Country the actor represents, e.g. 'Russia'.")
+    kind: ActorKind | None = Field(
+        default=None,
+        description="person, country, organization or group: a country or institution stands in as an actor "
+        "only when no person on its side is named.",
+    )
 
 
 class Meeting(_Model):

@@ -17,6 +17,7 @@ from extract import (
     aextract_article,
     extract_article,
     resolve_settings,
+    using_backend,
 )
 from extract.analysis.grounding import locate, verify
 from extract.analysis.text import find_quotes, ignored_spans, split_sentences
@@ -155,7 +156,7 @@ def test_rules_only_extracts_grounded_items() -> None:
     assert [m.status for m in r.meetings] == ["held"]
     assert {p.canonical for p in r.meetings[0].participants} >= {"Ana Kovac", "Ivo Maric"}
     assert r.meetings[0].location == "Zagreb"
-    said = [s for s in r.statements if s.quote == "We agreed to keep talking,"]
+    said = [s for s in r.statements if s.quote == "We agreed to keep talking"]  # the comma is the tag's
     assert said and said[0].speaker.canonical == "Ana Kovac" and said[0].direct
     for item in [*r.meetings, *r.statements, *r.demands]:
         assert all(ARTICLE[e.start : e.end] == e.text for e in item.evidence)
@@ -163,7 +164,8 @@ def test_rules_only_extracts_grounded_items() -> None:
 
 def test_model_is_asked_only_about_ambiguous_quotes() -> None:
     fake = FakeBackend().enqueue({"answer": "Ivo Maric"})
-    r = asyncio.run(aextract_article(ARTICLE, backend=fake, settings=resolve_settings({}, cache=False)))
+    with using_backend(fake):
+        r = asyncio.run(aextract_article(ARTICLE, settings=resolve_settings({}, cache=False)))
     assert len(fake.requests) == 1  # only the unattributed quote
     messages, model = fake.requests[0]
     assert "There is more to do than ever before" in messages[-1]["content"]
@@ -178,7 +180,8 @@ def test_model_is_asked_only_about_ambiguous_quotes() -> None:
 
 def test_unknown_speaker_goes_to_rejected_not_results() -> None:
     fake = FakeBackend().enqueue({"answer": "unknown"})
-    r = asyncio.run(aextract_article(ARTICLE, backend=fake, settings=resolve_settings({}, cache=False)))
+    with using_backend(fake):
+        r = asyncio.run(aextract_article(ARTICLE, settings=resolve_settings({}, cache=False)))
     assert not any(s.quote and s.quote.startswith("There is more") for s in r.statements)
     assert any(x.reason == "no speaker could be attributed" for x in r.rejected)
 
@@ -198,10 +201,8 @@ def test_single_call_drops_items_whose_evidence_is_not_in_the_text() -> None:
     }
     fake = FakeBackend().enqueue(answer)
     s = resolve_settings({}, cache=False, strategy="single-call")
-    with pytest.raises(Exception, match="not in the article"):
-        asyncio.run(
-            aextract_article(ARTICLE, backend=fake, settings=s)
-        )  # validator runs with the article context
+    with using_backend(fake), pytest.raises(Exception, match="not in the article"):
+        asyncio.run(aextract_article(ARTICLE, settings=s))  # validator runs with the article context
 
 
 def test_ungrounded_items_are_moved_to_rejected() -> None:

@@ -1,43 +1,89 @@
-"""Actor mentions in one article, found without a model, and resolved within the article.
+"""Actor mentions in one article, read off the parse, and resolved within the article and the gazetteer.
 
-Person names are runs of capitalised words that are not titles, places or organisations; a surname-only or
-misspelled mention ("Khalizada", "Antov") resolves to the full name it resembles (rapidfuzz); a role phrase
-set in apposition to a name ("Russia's ambassador to the United States, Anatoly Antonov") resolves to that
-person wherever the role is used alone later.
+A name is a run of proper-noun tokens (particles such as "von der", "bin", "al-", "da" included), cut where
+the gazetteer or the named-entity labels say one name ends and another begins, with the title in front of
+it ("Crown Prince", "Foreign Minister") kept as the person's role. Its kind comes from the gazetteer, else
+from the entity label, else from what it does in the sentence (a surname that speaks or meets is a person).
+Within the article, a surname or a misspelling resolves to the full name it resembles (rapidfuzz), and every
+person gets one canonical spelling (the gazetteer's when it knows them: "Zamai Khalizad" → Zalmay Khalilzad,
+a bare "Putin" → Vladimir Putin). A role phrase in apposition to a name ("Russia's ambassador to the United
+States, Anatoly Antonov") is that person, there and wherever the role is used alone later.
 """
 
 from __future__ import annotations
 
-import re
+import functools
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from importlib import resources
 
 from rapidfuzz import fuzz
+from spacy.tokens import Doc, Span, Token
 
-from schemas import Actor
+from schemas import Actor, ActorKind
 
-__all__ = ["Cast", "Mention", "find_cast"]
-
-_NOT_NAME = {
-    w.strip()
-    for w in (resources.files("extract") / "data" / "not_names.txt").read_text(encoding="utf-8").splitlines()
-    if w.strip() and not w.startswith("#")
-}
-# People often named by surname only; kept out of _NOT_NAME's role list on purpose.
-_SURNAME_PEOPLE: set[str] = set()
-
-_NAME_TOKEN = r"[A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?"
-_RUN = re.compile(rf"\b{_NAME_TOKEN}(?:[ \t]+{_NAME_TOKEN}){{0,5}}\b")
-
-_ROLE = re.compile(
-    r"\b(?:(?i:the|a)\s+)?(?:(?i:former|senior|top|outgoing|current|acting|deputy|chief)\s+)*"
-    r"(?:(?:[A-Z][a-z]+(?:'s|’s)?|US|U\.S\.|UN|EU|White House|State Department|Kremlin)\s+){0,3}"
-    r"(?:(?i:national security|foreign|defen[cs]e|diplomatic|foreign ministry)\s+)?"
-    r"(?i:ambassador|diplomat|diplomats|spokesman|spokeswoman|spokesperson|officials?|minister|envoy|"
-    r"senators|representatives|advisers|advisors|president|secretary|administration|authorities|"
-    r"leaders?|delegation|government)\b"
+from .gazetteer import Entry, Gazetteer, load_gazetteer, normalize_name
+from .lexicon import (
+    DEMAND_LEMMAS,
+    MEDIA_WORDS,
+    MEETING_LEMMAS,
+    MEETING_NOUNS,
+    ROLE_NOUNS,
+    SPEECH_LEMMAS,
+    TITLE_WORDS,
 )
+
+__all__ = ["ACTOR_KINDS", "Cast", "Mention", "default_gazetteer", "find_cast"]
+
+ACTOR_KINDS = ("person", "country", "organization", "group")
+_ACTOR_KIND: dict[str, ActorKind] = {
+    "person": "person",
+    "country": "country",
+    "organization": "organization",
+    "group": "group",
+}
+_NAME_TAGS = {"NNP", "NNPS"}
+_PARTICLES = {
+    "von",
+    "van",
+    "der",
+    "den",
+    "de",
+    "da",
+    "das",
+    "dos",
+    "du",
+    "la",
+    "le",
+    "bin",
+    "ibn",
+    "al",
+    "el",
+    "-",
+}
+_SKIP_LABELS = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY", "LANGUAGE", "LAW"}
+_PLACE_LABELS = {"LOC", "FAC"}
+_PRONOUNS = {"he", "she", "him", "her"}
+# proper nouns that name things, never a person ("held a Summit", "the Brexit Bill", "Jr.")
+_NOT_PERSON = MEETING_NOUNS | {
+    "brexit",
+    "bill",
+    "bloc",
+    "government",
+    "pm",
+    "jr",
+    "jr.",
+    "sr",
+    "sr.",
+    "act",
+    "treaty",
+    "accord",
+}
+_ACTING_DEPS = {"nsubj", "nsubjpass", "dobj", "pobj", "conj", "appos", "agent", "dative"}
+
+
+@functools.cache
+def default_gazetteer() -> Gazetteer:
+    return load_gazetteer()
 
 
 @dataclass(frozen=True)
@@ -45,18 +91,21 @@ class Mention:
     start: int
     end: int
     text: str
-    key: str  # the resolved person/group this mention refers to
-    kind: str  # "person" | "role" | "pronoun"
+    key: str  # the actor this mention refers to (its canonical name)
+    kind: str  # person | country | organization | group | media | place | role | pronoun
+    head: int = -1  # token index of the mention's head in the parse
+    role: str | None = None  # the title written with it ("foreign minister")
 
 
 @dataclass
 class Cast:
-    """The people and groups of one article, with every mention resolved to a key (the fullest name)."""
+    """The actors of one article, every mention resolved to a key (the canonical name)."""
 
     mentions: list[Mention] = field(default_factory=list)
     people: dict[str, Actor] = field(default_factory=dict)
     text: str = ""
     _starts: list[int] = field(default_factory=list, repr=False)
+    _by_token: dict[int, Mention] = field(default_factory=dict, repr=False)
 
     def actor(self, key: str, surface: str | None = None) -> Actor:
         base = self.people.get(key)
@@ -64,19 +113,33 @@ class Cast:
             return Actor(name=surface or key, canonical=key)
         return base.model_copy(update={"name": surface or base.name})
 
+    def kind(self, key: str) -> str | None:
+        a = self.people.get(key)
+        return a.kind if a is not None else None
+
     def index(self) -> None:
-        """Sort mentions and index their starts; call after the mention list changes."""
+        """Sort mentions and index their starts and tokens; call after the mention list changes."""
         self.mentions.sort(key=lambda m: m.start)
         self._starts = [m.start for m in self.mentions]
+
+    def bind(self, doc: Doc) -> None:
+        """Map every token inside a mention to it (the parse's roles are read per token)."""
+        self._by_token = {}
+        for m in self.mentions:
+            span = doc.char_span(m.start, m.end, alignment_mode="expand")
+            if span is not None:
+                for t in span:
+                    self._by_token[t.i] = m
+
+    def at_token(self, i: int) -> Mention | None:
+        return self._by_token.get(i)
 
     def in_span(self, start: int, end: int) -> list[Mention]:
         lo = bisect_left(self._starts, start)
         hi = bisect_left(self._starts, end)
         return [m for m in self.mentions[lo:hi] if m.end <= end]
 
-    def before(
-        self, pos: int, *, kinds: tuple[str, ...] = ("person", "role"), limit: int = 50
-    ) -> list[Mention]:
+    def before(self, pos: int, *, kinds: tuple[str, ...] = ("person",), limit: int = 50) -> list[Mention]:
         """Up to `limit` mentions ending before `pos`, nearest first."""
         hi = bisect_left(self._starts, pos)
         found = [
@@ -87,83 +150,197 @@ class Cast:
         return sorted(found, key=lambda m: -m.end)[:limit]
 
 
-def _is_name_run(words: list[str]) -> bool:
-    return bool(words) and all(w not in _NOT_NAME or w in _SURNAME_PEOPLE for w in words)
+@dataclass
+class _Name:
+    """A candidate name: a token range with what the parse and the gazetteer say about it."""
+
+    start: int  # token indexes [start, end)
+    end: int
+    label: str = ""  # majority entity label
+    entry: Entry | None = None
+    title: list[str] = field(default_factory=list)  # title words written before it
+    country: str | None = None
+
+    def text(self, doc: Doc) -> str:
+        return doc[self.start : self.end].text
+
+
+def _is_name_token(t: Token) -> bool:
+    if t.lower_ in {"jr", "jr.", "sr", "sr."}:
+        return False
+    if t.text == "-" and not t.whitespace_ and t.i > 0 and not t.nbor(-1).whitespace_:
+        # "Eui-kyeom", "Jae-in": a hyphen inside a name joins its parts
+        return t.nbor(-1).tag_ in _NAME_TAGS and t.i + 1 < len(t.doc) and t.nbor(1).is_alpha
+    if t.i > 1 and t.nbor(-1).text == "-" and not t.nbor(-1).whitespace_ and t.nbor(-2).tag_ in _NAME_TAGS:
+        return t.is_alpha  # "Kim Eui-kyeom": the part after a hyphen
+    if t.tag_ in _NAME_TAGS:
+        return t.text != "-" or (t.i > 0 and t.nbor(-1).tag_ in _NAME_TAGS)
+    return False
+
+
+def _runs(doc: Doc, skip: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Maximal runs of proper-noun tokens; a possessive or any other token ends a run."""
+    runs, i = [], 0
+    while i < len(doc):
+        if not _is_name_token(doc[i]) or any(a <= doc[i].idx < b for a, b in skip):
+            i += 1
+            continue
+        j = i
+        while j < len(doc) and _is_name_token(doc[j]) and doc[j].whitespace_ != "\n":
+            j += 1
+            if "\n" in doc[j - 1].whitespace_:
+                break
+        while j > i and doc[j - 1].text == "-":
+            j -= 1
+        if j > i:
+            runs.append((i, j))
+        i = max(j, i + 1)
+    return runs
+
+
+def _label(doc: Doc, a: int, b: int) -> str:
+    labels = [doc[k].ent_type_ for k in range(a, b) if doc[k].ent_type_]
+    return max(set(labels), key=labels.count) if labels else ""
+
+
+def _gazetteer_pieces(doc: Doc, a: int, b: int, gaz: Gazetteer) -> list[tuple[int, int, Entry]]:
+    """Longest gazetteer names inside tokens [a, b), left to right, not overlapping."""
+    found: list[tuple[int, int, Entry]] = []
+    i = a
+    while i < b:
+        hit = None
+        for j in range(b, i, -1):
+            entry = gaz.exact(doc[i:j].text)
+            if entry is not None:
+                hit = (i, j, entry)
+                break
+        if hit:
+            found.append(hit)
+            i = hit[1]
+        else:
+            i += 1
+    return found
+
+
+def _segments(doc: Doc, a: int, b: int, gaz: Gazetteer) -> list[_Name]:
+    """Cut a run into names: gazetteer names first, then entity boundaries, titles split off in front."""
+    out: list[_Name] = []
+    pieces = _gazetteer_pieces(doc, a, b, gaz)
+    cuts: list[tuple[int, int, Entry | None]] = []
+    pos = a
+    for s, e, entry in pieces:
+        if s > pos:
+            cuts.append((pos, s, None))
+        cuts.append((s, e, entry))
+        pos = e
+    if pos < b:
+        cuts.append((pos, b, None))
+    for s, e, found in cuts:
+        if found is not None:
+            out.append(_Name(s, e, _label(doc, s, e), found))
+            continue
+        # split at entity boundaries; a person ending in a particle runs on ("Ursula von der" + "Leyen")
+        k = s
+        while k < e:
+            m = k + 1
+            ent = doc[k].ent_iob_ in {"B", "I"} and doc[k].ent_type_
+            while m < e and (
+                (ent and doc[m].ent_iob_ == "I" and doc[m].ent_type_ == ent)
+                or (not ent and not doc[m].ent_type_)
+                or doc[m - 1].text.lower() in _PARTICLES
+                or doc[m].text.lower() in _PARTICLES
+            ):
+                m += 1
+            out.append(_Name(k, m, _label(doc, k, m)))
+            k = m
+    return _split_titles(doc, out)
+
+
+def _split_titles(doc: Doc, names: list[_Name]) -> list[_Name]:
+    """Title words in front of a name become its role; a country in front of a title becomes its country."""
+    out: list[_Name] = []
+    pending_title: list[str] = []
+    pending_country: str | None = None
+    for n in names:
+        s = n.start
+        while (
+            s < n.end - (1 if n.entry is not None else 0)
+            and (n.entry is None or n.entry.kind == "person")
+            and doc[s].text.lower().rstrip(".") in TITLE_WORDS | {"mr", "mrs", "ms", "dr"}
+        ):
+            pending_title.append(doc[s].text.lower())
+            s += 1
+        if s == n.end:
+            continue
+        n.start = s
+        if (
+            n.entry is not None
+            and n.entry.kind == "country"
+            and n.end < len(doc)
+            and _next_is_title(doc, n.end)
+        ):
+            pending_country = n.entry.canonical
+            out.append(n)
+            continue
+        if pending_title:
+            n.title, pending_title = pending_title, []
+            n.country, pending_country = pending_country, None
+            n.label = n.label if n.label in {"PERSON"} or n.entry is not None else "PERSON"
+        out.append(n)
+    return out
+
+
+def _next_is_title(doc: Doc, i: int) -> bool:
+    return doc[i].text.lower() in TITLE_WORDS
+
+
+def _kind(doc: Doc, n: _Name) -> str | None:
+    if n.entry is not None:
+        return n.entry.kind
+    if n.label in _SKIP_LABELS:
+        return None
+    words = {t.text.lower() for t in doc[n.start : n.end]}
+    if n.label == "ORG":
+        return "media" if words & MEDIA_WORDS else "organization"
+    if n.label == "NORP":
+        return "group"
+    if n.label in _PLACE_LABELS:
+        return "place"
+    if n.label == "GPE":
+        return "gpe"  # country or place: decided by what it does
+    if n.label == "PERSON" or n.title:
+        return "person"
+    return "unknown"
+
+
+def _acts(tok: Token) -> bool:
+    """A word that speaks, demands or meets: the subject of such a predicate, or the one met."""
+    verb = tok.head
+    if tok.dep_ == "nsubj" and verb.lemma_ in SPEECH_LEMMAS | MEETING_LEMMAS | DEMAND_LEMMAS:
+        return True
+    if tok.dep_ == "dobj" and verb.lemma_ in {"meet", "receive", "host"}:
+        return True
+    return tok.dep_ == "conj" and tok.head.dep_ == "nsubj" and _acts(tok.head)
+
+
+def _first_names(people: dict[str, Entry | None], word: str) -> list[str]:
+    """Full names of the article with `word` as a name part other than the last ('Wang' in 'Wang Yi',
+    'Lula' in 'Luiz Inácio Lula da Silva')."""
+    w = normalize_name(word)
+    return [k for k in people if w in normalize_name(k).split()[:-1] and w not in _PARTICLES]
 
 
 def _same_person(a: str, b: str) -> bool:
     """Surname equality or close spelling ('Khalizada' ~ 'Khalizad', 'Antov' ~ 'Antonov')."""
-    la, lb = a.split()[-1], b.split()[-1]
-    if la == lb:
-        return True
-    if min(len(la), len(lb)) < 4 or la[0] != lb[0]:
+    la, lb = normalize_name(a).split()[-1:], normalize_name(b).split()[-1:]
+    if not la or not lb:
         return False
-    return fuzz.ratio(la, lb) >= 80
-
-
-def find_cast(text: str, *, skip: list[tuple[int, int]] | None = None) -> Cast:
-    """Find and resolve every person and role mention of `text` outside the `skip` spans."""
-    skip = skip or []
-    runs: list[tuple[int, int, list[str]]] = []
-    for m in _RUN.finditer(text):
-        words = m.group(0).split()
-        # trim non-name words at either end ("President Vladimir Putin" -> "Vladimir Putin")
-        lo, hi = 0, len(words)
-        while lo < hi and words[lo] in _NOT_NAME and words[lo] not in _SURNAME_PEOPLE:
-            lo += 1
-        while hi > lo and words[hi - 1] in _NOT_NAME and words[hi - 1] not in _SURNAME_PEOPLE:
-            hi -= 1
-        words = words[lo:hi]
-        if not _is_name_run(words):
-            continue
-        start = m.start() + len(" ".join(m.group(0).split()[:lo])) + (1 if lo else 0)
-        start = text.find(words[0], start)
-        end = start + len(" ".join(words))
-        if text[start:end] != " ".join(words) or any(a <= start < b for a, b in skip):
-            continue
-        # a single capitalised word opening a sentence is only a name if it recurs elsewhere as a name
-        runs.append((start, end, words))
-
-    headline = _title_case_lines(text)
-    found = [w for s, _, w in runs if not any(a <= s < b for a, b in headline)]
-    full = [" ".join(w) for w in found if len(w) >= 2]
-    singles = {w[0] for w in found if len(w) == 1}
-    cast = Cast(text=text)
-    for name in full:
-        if not any(_same_full_name(name, k) for k in cast.people):
-            cast.people[name] = Actor(name=name, canonical=name)
-    for word in sorted(singles):
-        if any(_same_person(word, k) for k in cast.people):
-            continue
-        if word in _SURNAME_PEOPLE or _speaks_or_meets(text, word) or _recurs_mid_sentence(text, word):
-            cast.people[word] = Actor(name=word, canonical=word)
-
-    for start, end, words in runs:
-        surface = " ".join(words)
-        key = _resolve(surface, cast, start)
-        if key:
-            cast.mentions.append(Mention(start, end, surface, key, "person"))
-    cast.index()
-    _add_roles(text, cast, skip)
-    cast.index()
-    return cast
-
-
-def _title_case_lines(text: str) -> list[tuple[int, int]]:
-    """Headlines In Title Case: capitalised words there say nothing about names."""
-    spans, pos = [], 0
-    for line in text.splitlines(keepends=True):
-        words = re.findall(r"[A-Za-z][\w’']*", line)
-        long_words = [w for w in words if len(w) > 3]
-        ends_like_prose = line.rstrip().endswith((".", "?", "!", "”", '"'))
-        if (
-            not ends_like_prose
-            and len(long_words) >= 4
-            and sum(w[0].isupper() for w in long_words) >= 0.8 * len(long_words)
-        ):
-            spans.append((pos, pos + len(line)))
-        pos += len(line)
-    return spans
+    x, y = la[0], lb[0]
+    if x == y:
+        return True
+    if min(len(x), len(y)) < 4 or x[0] != y[0]:
+        return False
+    return fuzz.ratio(x, y) >= 80
 
 
 def _same_full_name(a: str, b: str) -> bool:
@@ -171,104 +348,243 @@ def _same_full_name(a: str, b: str) -> bool:
     'Thomas Graham' and 'Lindsey Graham' do not)."""
     if not _same_person(a, b):
         return False
-    fa, fb = a.split()[0], b.split()[0]
+    fa, fb = normalize_name(a).split()[0], normalize_name(b).split()[0]
     return fa[0] == fb[0] and (fuzz.ratio(fa, fb) >= 75 or fa.rstrip(".") == fb[0] or fb.rstrip(".") == fa[0])
 
 
-def _resolve(surface: str, cast: Cast, pos: int = 0) -> str | None:
-    if surface in cast.people:
-        return surface
+def find_cast(
+    doc: Doc, *, skip: list[tuple[int, int]] | None = None, gazetteer: Gazetteer | None = None
+) -> Cast:
+    """Find and resolve every actor mention of the parsed article outside the `skip` spans."""
+    gaz = gazetteer or default_gazetteer()
+    skip = skip or []
+    names = [n for a, b in _runs(doc, skip) for n in _segments(doc, a, b, gaz)]
+    kinds = [(n, _kind(doc, n)) for n in names]
+    # full person names first: they are what surnames and misspellings resolve to
+    cast = Cast(text=doc.text)
+    people: dict[str, Entry | None] = {}
+    for n, kind in sorted(kinds, key=lambda nk: -(nk[0].end - nk[0].start)):
+        if kind == "person" and n.end - n.start >= 2:
+            surface = n.text(doc)
+            words = normalize_name(surface).split()
+            if any(
+                _same_full_name(surface, k) or normalize_name(k).split()[: len(words)] == words
+                for k in people
+            ):
+                continue  # the same person again, or a cut-off form of a longer name ("Ursula von")
+            people[surface] = n.entry or _known(gaz, surface)
+    for n, kind in kinds:
+        if n.entry is not None and n.entry.kind == "person" and n.end - n.start == 1:
+            if not any(_same_person(n.entry.canonical, k) for k in people) and not _first_names(
+                people, n.text(doc)
+            ):
+                people.setdefault(n.entry.canonical, n.entry)
+            continue
+        if (
+            n.end - n.start == 1
+            and n.entry is None
+            and kind in {"unknown", "organization", "person", "place"}
+        ):
+            surface = n.text(doc)
+            if any(_same_person(surface, k) for k in people) or _first_names(people, surface):
+                continue
+            entry = gaz.match(surface).entry
+            if entry is not None and entry.kind == "person":
+                people.setdefault(entry.canonical, entry)
+            elif surface.lower() in MEDIA_WORDS or doc[n.start].lemma_.lower() in _NOT_PERSON:
+                continue
+            elif kind == "person" or (kind in {"unknown", "organization"} and _acts(doc[n.start])):
+                people.setdefault(surface, None)
+    canonical = {k: (e.canonical if e else k) for k, e in people.items()}
+    for key, entry in people.items():
+        name = canonical[key]
+        cast.people[name] = Actor(
+            name=key,
+            canonical=name,
+            role=entry.role if entry else None,
+            country=entry.country if entry else None,
+            kind="person",
+        )
+    for n, kind in kinds:
+        surface = n.text(doc)
+        head = n.end - 1
+        start, end = doc[n.start].idx, doc[n.end - 1].idx + len(doc[n.end - 1])
+        role = " ".join(n.title) or None
+        entry_says = n.entry is not None and n.entry.kind != "person"
+        person = None if entry_says or kind is None else _resolve(surface, people, canonical, start, cast)
+        if person is not None and (kind in {"person", "unknown"} or n.end - n.start == 1):
+            cast.mentions.append(Mention(start, end, surface, person, "person", head, role))
+            _add_role(cast, person, role, n.country)
+            continue
+        if kind in {None, "unknown", "person"}:
+            continue
+        if kind == "gpe":
+            kind = "country" if (n.entry and n.entry.kind == "country") or _acts(doc[head]) else "place"
+        key = n.entry.canonical if n.entry else surface.removeprefix("the ")
+        if kind in ACTOR_KINDS or kind == "media":
+            cast.people.setdefault(
+                key, Actor(name=surface, canonical=key, kind=_ACTOR_KIND.get(kind, "organization"))
+            )
+        cast.mentions.append(Mention(start, end, surface, key, kind, head, role))
+    cast.index()
+    _add_role_phrases(doc, cast, skip)
+    cast.index()
+    cast.bind(doc)
+    return cast
+
+
+def _known(gaz: Gazetteer, surface: str) -> Entry | None:
+    m = gaz.match(surface)
+    return m.entry if m.entry is not None and m.entry.kind == "person" else None
+
+
+def _is_place(gaz: Gazetteer, surface: str) -> bool:
+    entry = gaz.exact(surface)
+    return entry is not None and entry.kind != "person"
+
+
+def _resolve(
+    surface: str, people: dict[str, Entry | None], canonical: dict[str, str], pos: int, cast: Cast
+) -> str | None:
+    if surface in people:
+        return canonical[surface]
     if len(surface.split()) >= 2:
-        full = [k for k in cast.people if _same_full_name(surface, k)]
+        full = [k for k in people if _same_full_name(surface, k)]
         if full:
-            return full[0]
-    matches = [k for k in cast.people if _same_person(surface, k)]
+            return canonical[full[0]]
+    for k, e in people.items():
+        if e is not None and any(normalize_name(a) == normalize_name(surface) for a in e.names):
+            return canonical[k]
+    matches = [k for k in people if _same_person(surface, k)]
+    if not matches and len(surface.split()) == 1:
+        matches = _first_names(people, surface)
     if len(matches) == 1:
-        return matches[0]
+        return canonical[matches[0]]
     if matches:
         # several people share the surname: the one named most recently before this mention
-        named = [m for m in cast.mentions if m.key in matches and m.start < pos and len(m.text.split()) >= 2]
+        named = [m for m in cast.mentions if m.key in {canonical[k] for k in matches} and m.start < pos]
         if named:
             return max(named, key=lambda m: m.start).key
-        return max(matches, key=lambda k: fuzz.ratio(surface.split()[-1], k.split()[-1]))
+        return canonical[max(matches, key=lambda k: fuzz.ratio(surface.split()[-1], k.split()[-1]))]
     return None
 
 
-_VERB_AFTER = re.compile(
-    r"^\s+(?:also\s+|later\s+|then\s+)?(?:said|says|told|asked|added|stated|insisted|emphasized|stressed|"
-    r"complained|described|decried|noted|met|meets|had|wants|seeks|hopes|laments|warned|urged|spoke|"
-    r"dismissed|acknowledged|reiterated|commented|argued|explained|claimed|visited|called|demanded|demands|"
-    r"urged|insisted|rejected|proposed|declined)\b"
-)
+def _add_role(cast: Cast, key: str, role: str | None, country: str | None) -> None:
+    actor = cast.people.get(key)
+    if actor is None:
+        return
+    update: dict[str, str] = {}
+    if role and not actor.role:
+        update["role"] = role
+    if country and not actor.country:
+        update["country"] = country
+    if update:
+        cast.people[key] = actor.model_copy(update=update)
 
 
-def _recurs_mid_sentence(text: str, word: str) -> bool:
-    """A capitalised word used twice inside sentences (not as their first word) is a name."""
-    hits = 0
-    for m in re.finditer(rf"(?<=[a-z,] ){re.escape(word)}\b", text):
-        if not re.search(
-            r"\b(in|at|from|to|of|near|into|across|outside)\s+$", text[max(0, m.start() - 10) : m.start()]
-        ):
-            hits += 1  # "in Marova" twice makes a place, not a person
-    return hits >= 2
+def _role_phrase(chunk: Span) -> str | None:
+    """The office a noun chunk names ('the foreign minister', "Russia's ambassador"), or None."""
+    root = chunk.root
+    if root.lemma_.lower() not in ROLE_NOUNS or (root.tag_ in _NAME_TAGS and root.ent_type_ == "PERSON"):
+        return None
+    words = [
+        t.lower_ for t in chunk if t.dep_ not in {"det", "poss", "case"} and t.tag_ not in {"POS", "PRP$"}
+    ]
+    return " ".join(words) or None
 
 
-def _speaks_or_meets(text: str, word: str) -> bool:
-    for m in re.finditer(rf"\b{re.escape(word)}\b", text):
-        if _VERB_AFTER.match(text[m.end() : m.end() + 40]):
-            return True
-        if re.search(r"\b(?:said|says|laments|added|told)\s+$", text[max(0, m.start() - 20) : m.start()]):
-            return True
-    return False
+def _qualifiers(chunk: Span) -> list[str]:
+    """Country words inside a role phrase ('the Ukrainian ambassador', "Russia's envoy")."""
+    return [t.lower_[:5] for t in chunk if t.ent_type_ in {"NORP", "GPE"} and t.i != chunk.root.i]
 
 
-def _add_roles(text: str, cast: Cast, skip: list[tuple[int, int]]) -> None:
-    """Role phrases; in apposition to a person they resolve to that person, later uses too."""
-    ends = sorted((m.end, i) for i, m in enumerate(cast.mentions))
-    end_keys = [e for e, _ in ends]
-    covered = [(m.start, m.end) for m in cast.mentions]
-    aliases: dict[str, str] = {}
-    roles: list[tuple[int, int, str]] = []
-    for m in _ROLE.finditer(text):
-        if any(a <= m.start() < b for a, b in skip):
+def _fits(quals: list[str], cast: Cast, key: str, role: str | None) -> bool:
+    """A holder fits a qualified role phrase only when its country or written title says the same."""
+    if not quals:
+        return True
+    actor = cast.people.get(key)
+    said = " ".join(x for x in (role, actor.country if actor else None) if x).lower()
+    return any(q in said for q in quals) or any(said.startswith(q[:4]) for q in quals if said)
+
+
+def _add_role_phrases(doc: Doc, cast: Cast, skip: list[tuple[int, int]]) -> None:
+    """Role phrases: in apposition to a person (or followed by their name) they are that person, and so
+    are their later uses; the nearest earlier holder of the office otherwise ("the crown prince said")."""
+    covered = {i for m in cast.mentions for i in range(m.start, m.end)}
+    holders: dict[str, tuple[str, str]] = {}  # phrase or office -> (person key, the phrase that named them)
+    for chunk in doc.noun_chunks:
+        if any(a <= chunk.start_char < b for a, b in skip) or chunk.start_char in covered:
             continue
-        phrase = m.group(0)
-        start, end = m.start(), m.end()
-        if phrase.split()[0].lower() in {"the", "a"}:
-            start += len(phrase.split()[0]) + 1
-            phrase = text[start:end]
-        if not any(ch.isalpha() for ch in phrase):
+        phrase = _role_phrase(chunk)
+        if phrase is None:
             continue
-        roles.append((start, end, phrase))
-        # "ROLE (to the X), NAME" or "ROLE NAME" or "NAME, the ROLE"
-        nxt = None
-        for cand in cast.in_span(end, end + 120):
-            if cand.start <= end + 60 and re.fullmatch(
-                r"(?:\s+(?:to|of|in|at)\s+(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*)?,?\s+",
-                text[end : cand.start],
-            ):
-                nxt = cand
+        root = chunk.root
+        plural = root.tag_ == "NNS"
+        target: Mention | None = None
+        for t in (*root.children, root.head):
+            m = _person_at(cast, t)
+            if m is not None and (t.dep_ == "appos" or root.dep_ == "appos"):
+                target = m
                 break
-        prev = None
-        i = bisect_left(end_keys, start - 8)
-        for e, idx in ends[i : bisect_left(end_keys, start + 1)]:
-            if re.fullmatch(r",\s+(?:the\s+)?", text[e:start]):
-                prev = cast.mentions[idx]
-        target = nxt or prev
+        if target is None and not plural:
+            # "Ambassador to Afghanistan Zamai Khalizad": a name inside the role's own phrase
+            inner = [_person_at(cast, t) for t in root.subtree if t.i > root.i and t.i - root.i <= 8]
+            target = next((m for m in inner if m is not None), None)
+        quals = _qualifiers(chunk)
+        office = (
+            " ".join(w for w in phrase.split() if w in TITLE_WORDS or w in ROLE_NOUNS) or phrase.split()[-1]
+        )
+        key: str | None = None
         if target is not None:
-            aliases[_role_key(phrase)] = target.key
-    for start, end, phrase in roles:
-        key = aliases.get(_role_key(phrase))
-        if key is None and _role_key(phrase) in {"ambas", "minis", "diplo", "spoke", "presi", "secre"}:
-            continue  # a bare role with no named holder says too little
-        j = bisect_left(covered, (start + 1,))
-        if j and covered[j - 1][0] <= start < covered[j - 1][1]:
-            continue
-        cast.mentions.append(Mention(start, end, phrase, key or phrase, "person" if key else "role"))
+            key = target.key
+            holders[phrase] = holders[office] = (key, phrase)
+        elif not plural and not any(t.dep_ == "det" and t.lower_ in {"a", "an", "another"} for t in chunk):
+            # a definite or bare role ("the crown prince", "Russia's envoy") names someone already named
+            for name in (phrase, office):
+                if name in holders and _fits(quals, cast, holders[name][0], holders[name][1]):
+                    key = holders[name][0]
+                    break
+            key = key or _holder(cast, office, chunk.start_char, quals)
+        kind = "person" if key else ("group" if plural else "role")
+        cast.mentions.append(
+            Mention(chunk.start_char, chunk.end_char, chunk.text, key or chunk.text, kind, root.i, phrase)
+        )
 
 
-def _role_key(phrase: str) -> str:
-    """'Russia's ambassador' and 'the Russian ambassador' share a key: the last two word stems."""
-    words = [w.lower().replace("’s", "").replace("'s", "") for w in phrase.split()]
-    words = [w[:5] for w in words if w not in {"the", "a", "former", "senior", "current", "top"}]
-    return " ".join(words[-2:])
+def _person_at(cast: Cast, t: Token) -> Mention | None:
+    for m in cast.mentions:
+        if m.kind == "person" and m.start <= t.idx < m.end:
+            return m
+    return None
+
+
+def _holder(cast: Cast, office: str, pos: int, quals: list[str]) -> str | None:
+    """The nearest person named before `pos` whose title is this office (and country, when given)."""
+    named = sorted((m for m in cast.mentions if m.kind == "person" and m.end <= pos), key=lambda m: -m.end)
+    if office == "diplomat":  # a diplomat is whoever holds a diplomatic office
+        return next(
+            (
+                m.key
+                for m in named
+                if any(
+                    w in (m.role or cast.people[m.key].role or "")
+                    for w in ("ambassador", "minister", "envoy", "secretary")
+                )
+                and _fits(quals, cast, m.key, m.role)
+            ),
+            None,
+        )
+    wanted = set(office.split())
+    for m in named:  # the title the article itself gives
+        if m.role and wanted <= set(m.role.split()) and _fits(quals, cast, m.key, m.role):
+            return m.key
+    for m in named:  # else the office the gazetteer knows them by (a current one)
+        role = cast.people[m.key].role if m.key in cast.people else None
+        if (
+            role
+            and not role.startswith("former")
+            and wanted <= set(role.split())
+            and _fits(quals, cast, m.key, role)
+        ):
+            return m.key
+    return None

@@ -138,6 +138,17 @@ class Gazetteer:
     def get(self, entry_id: str) -> Entry:
         return self.entries[entry_id]
 
+    def exact(self, name: str) -> Entry | None:
+        """The one entry whose canonical name or alias is exactly `name` (accents, case and a leading
+        'the' aside); None when no entry or several have it."""
+        key = normalize_name(name)
+        if key.startswith("the "):
+            key = key[4:]
+        ids = self._alias.get(key)
+        if ids and len(ids) == 1:
+            return self.entries[next(iter(ids))]
+        return None
+
     def match(self, name: str, *, present: Iterable[str] = ()) -> GazMatch:
         """The entry `name` denotes; `present`: entry ids named in the same article (context for fuzzy)."""
         key = normalize_name(name)
@@ -207,6 +218,9 @@ def _close_full(words: list[str], e: Entry) -> bool:
     return False
 
 
+_KINDS = {"state": "country", "organisation": "organization"}  # older spellings of the kinds
+
+
 def _read(path: Path | str) -> list[Entry]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -219,7 +233,7 @@ def _read(path: Path | str) -> list[Entry]:
                 role=r.get("role"),
                 country=r.get("country"),
                 qid=r.get("qid"),
-                kind=r.get("kind") or "person",
+                kind=_KINDS.get(r.get("kind") or "person", r.get("kind") or "person"),
             )
             for r in rows
         ]

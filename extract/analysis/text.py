@@ -7,9 +7,15 @@ evidence offsets always refer to exactly what the caller passed.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import InputRejected
+from .nlp import parse
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 __all__ = [
     "Quote",
@@ -94,8 +100,8 @@ def ignored_spans(text: str) -> list[tuple[int, int]]:
     """
     spans: list[tuple[int, int]] = []
     seen: set[str] = set()
-    lines = [(a, b) for a, b in _lines(text) if text[a:b].strip()]
-    if lines:  # a title restates the body: its items would be counted twice
+    lines = [(a, b) for a, b in _lines(text) if text[a:b].strip() and not _BOILERPLATE.match(text[a:b])]
+    if lines:  # a title (the first line that is not page furniture) restates the body: count its items once
         a, b = lines[0]
         title = text[a:b].strip()
         if len(title.split()) <= 30 and not title.endswith((".", "!", "?", "”", '"')) and len(lines) > 1:
@@ -121,30 +127,21 @@ class Sentence:
     paragraph: int
 
 
-# a closing quote mark may be set off by a space in scraped text: "… in Kyiv? ” Russia's ambassador …"
-_SENT_END = re.compile(r"[.!?…]+(?:[ ]?[\"”’'])*(?=\s+[\"“‘'(\[]?[A-Z0-9])|[.!?…]+[\"”’']*\s*$")
-_ABBREV = re.compile(
-    r"\b(Mr|Mrs|Ms|Dr|St|Gen|Col|Lt|Sen|Rep|Gov|Prof|Jr|Sr|U\.S|U\.N|No|vs|etc|e\.g|i\.e)\.$"
-)
-
-
-def split_sentences(text: str) -> list[Sentence]:
-    """Sentences with offsets. Paragraph breaks always end a sentence; abbreviations like 'Mr.' do not."""
+def split_sentences(text: str, doc: Doc | None = None) -> list[Sentence]:
+    """Sentences with offsets, from the parse (`doc` when the caller has it); a line break of any kind
+    always ends one."""
+    doc = doc if doc is not None else parse(text, sentences_only=True)
+    lines = _lines(text)
+    starts = [a for a, _ in lines]
     out: list[Sentence] = []
-    for para_no, (pstart, pend) in enumerate(_lines(text)):
-        para = text[pstart:pend]
-        if not para.strip():
-            continue
-        cursor = 0
-        for match in _SENT_END.finditer(para):
-            if _ABBREV.search(
-                para, max(0, match.start() - 8), match.start() + 1
-            ):  # not the whole prefix: O(n²)
-                continue
-            _append(out, text, pstart + cursor, pstart + match.end(), para_no)
-            cursor = match.end()
-        if cursor < len(para):
-            _append(out, text, pstart + cursor, pend, para_no)
+    for sent in doc.sents:
+        start, end = sent.start_char, sent.end_char
+        i = max(0, bisect_right(starts, start) - 1)
+        while i < len(lines) and lines[i][0] < end:
+            a, b = max(start, lines[i][0]), min(end, lines[i][1])
+            if b > a:
+                _append(out, text, a, b, i)
+            i += 1
     return out
 
 

@@ -37,7 +37,7 @@ _GROUP_WORDS = re.compile(
 )
 
 
-ActorKind = Literal["person", "state", "organisation", "group"]
+ActorKind = Literal["person", "country", "organization", "group"]
 
 
 class ResolvedActor(BaseModel):
@@ -200,11 +200,11 @@ def resolve_actors(
 
     def from_entry(entry_id: str) -> ResolvedActor:
         e = gaz.get(entry_id)
-        kinds: dict[str, ActorKind] = {"person": "person", "state": "state", "group": "group"}
+        kinds: dict[str, ActorKind] = {"person": "person", "country": "country", "group": "group"}
         return ResolvedActor(
             id=e.id,
             canonical=e.canonical,
-            kind=kinds.get(e.kind, "organisation"),
+            kind=kinds.get(e.kind, "organization"),
             role=e.role,
             country=e.country,
             qid=e.qid,

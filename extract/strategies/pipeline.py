@@ -1,8 +1,9 @@
 """Extraction strategies, as explicit stages. Each returns proposed items; `api` grounds and packages them.
 
-- `evidence-first`: candidates are found in the text first (quoted spans, sentences with speech, meeting or
-  demand language); rules attribute what the text makes certain; the model answers short multiple-choice
-  questions (grammar-constrained enums of names found in the article) about what is left.
+- `evidence-first`: candidates are found in the parsed text first (quoted spans, speech, meeting and demand
+  predicates with their grammatical roles); rules decide what the parse makes certain; the model answers
+  short multiple-choice questions (grammar-constrained enums of names found in the article) about what is
+  left: a quote whose speaker the sentence does not name, a demand whose target it does not name.
 - `rules-only`: the same stages with every model question answered "unknown" (for ablation).
 - `single-call`: one call asking for everything at once (the naive baseline, kept for comparison).
 """
@@ -11,95 +12,28 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
-from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, create_model, field_validator
 
 import prompts
-from schemas import Actor, Demand, Evidence, Meeting, Rejected, Statement
+from schemas import Actor, Demand, Meeting, Rejected, Statement
 
-from ..analysis import _rules as rules
-from ..analysis.actors import Cast, find_cast
+from ..analysis import cues
+from ..analysis.actors import Mention
+from ..analysis.article import Article
 from ..analysis.dates import resolve_date
 from ..analysis.grounding import locate
-from ..analysis.text import Quote, Sentence, find_quotes, ignored_spans, split_sentences
+from ..analysis.text import Quote, Sentence
 from ..errors import ModelOutputInvalid
 from ..model.backend import Backend, validation_context
 
 __all__ = ["Article", "Proposal", "run_strategy"]
 
 log = logging.getLogger("parley")
-MIN_DIRECT_WORDS = 4
-# a quote introduced like this names a thing, nobody is speaking: "has been called “…”", "the so-called “…”"
-_SCARE = re.compile(
-    r"\b(called|dubbed|described as|termed|labell?ed|so-called|the word|known as)\s*$", re.IGNORECASE
-)
-
-
-@dataclass
-class Article:
-    """The text and everything found in it without a model, each part computed when first needed (the
-    single-call strategy needs none of it)."""
-
-    text: str
-    published: date | None
-
-    @functools.cached_property
-    def ignored(self) -> list[tuple[int, int]]:
-        return ignored_spans(self.text)
-
-    @functools.cached_property
-    def _ignored_index(self) -> tuple[list[int], list[int]]:
-        """Ignored spans sorted by start, with the furthest end reached by any span starting up to there."""
-        spans = sorted(self.ignored)
-        reach, furthest = [], -1
-        for _, b in spans:
-            furthest = max(furthest, b)
-            reach.append(furthest)
-        return [a for a, _ in spans], reach
-
-    @functools.cached_property
-    def _sentence_starts(self) -> list[int]:
-        return [s.start for s in self.sentences]
-
-    @functools.cached_property
-    def sentences(self) -> list[Sentence]:
-        return [s for s in split_sentences(self.text) if not self.is_ignored(s.start, s.end)]
-
-    @functools.cached_property
-    def quotes(self) -> list[Quote]:
-        return [q for q in find_quotes(self.text) if not self.is_ignored(q.start, q.end)]
-
-    @functools.cached_property
-    def cast(self) -> Cast:
-        return find_cast(self.text, skip=self.ignored)
-
-    def is_ignored(self, start: int, end: int) -> bool:
-        """Whether [start, end) lies inside one ignored span (its end may fall one past the span's)."""
-        starts, reach = self._ignored_index
-        i = bisect_right(starts, start) - 1
-        return i >= 0 and end <= reach[i] + 1
-
-    def sentence_at(self, pos: int) -> Sentence | None:
-        i = bisect_right(self._sentence_starts, pos) - 1
-        if i >= 0 and pos < self.sentences[i].end:
-            return self.sentences[i]
-        return None
-
-    def span(self, start: int, end: int) -> Evidence:
-        return Evidence(text=self.text[start:end], start=start, end=end)
-
-    def passage(self, start: int, end: int, *, before: int = 1) -> str:
-        """The sentences covering [start, end) plus `before` sentences of context."""
-        idx = [i for i, s in enumerate(self.sentences) if s.end > start and s.start < end]
-        if not idx:
-            return self.text[start:end]
-        lo = max(0, idx[0] - before)
-        return " ".join(s.text for s in self.sentences[lo : idx[-1] + 1])
+MIN_DIRECT_WORDS = 3  # a quote of one or two words is a scare quote or a fragment, never an utterance
+_NAMING = {"call", "dub", "describe", "term", "label", "brand", "name", "know", "so-called", "word", "as"}
 
 
 @dataclass
@@ -119,16 +53,6 @@ async def run_strategy(strategy: str, article: Article, backend: Backend | None)
 
 
 # --- evidence-first --------------------------------------------------------------------------------------
-
-
-def _is_fragment(a: Article, q: Quote) -> bool:
-    """A quote set inside a clause ("adding that it “would like …”") is part of reported speech, not an
-    utterance: utterances open a sentence or follow a comma, a colon or a speech verb."""
-    sentence = a.sentence_at(max(0, q.start - 1)) or a.sentence_at(q.start)
-    lead = a.text[sentence.start if sentence else 0 : max(0, q.start - 1)].rstrip()
-    if not lead or lead[-1] in ",:;—–-(" or lead.endswith(("“", '"')):
-        return False
-    return not rules.SPEECH_VERB.search(lead.split()[-1])
 
 
 @functools.lru_cache(maxsize=1024)
@@ -185,33 +109,109 @@ class _EvidenceFirst:
 
     async def run(self) -> Proposal:
         await self.statements()
-        await self.meetings()
+        self.meetings()
+        self._drop_vague()
         await self.demands()
         return self.out
 
+    def actor(self, m: Mention | cues.Attribution) -> Actor:
+        key = m.key
+        surface = m.surface if isinstance(m, cues.Attribution) else m.text
+        actor = self.a.cast.actor(key, surface)
+        if actor.kind is None and m.kind in {"group", "role"}:
+            actor = actor.model_copy(update={"kind": "group"})
+        return actor
+
     # statements
+    def _is_utterance(self, q: Quote) -> bool:
+        """A quote of its own, not a scare quote ('so-called “…”') nor a fragment inside a clause."""
+        if q.words < MIN_DIRECT_WORDS:
+            return False
+        doc = self.a.doc
+        before = [t for t in doc if t.idx < q.start - 1][-3:]
+        if any(t.lemma_.lower() in _NAMING for t in before[-2:]):
+            return False
+        # 'complained that Washington “does not respect” Moscow': a short fragment of reported speech
+        fragment = q.words < 4 and bool(before) and before[-1].is_alpha
+        return not fragment or before[-1].lemma_.lower() in cues.SPEECH_LEMMAS
+
+    def _quote_attribution(self, q: Quote) -> cues.Attribution | None:
+        """The speech predicate nearest the quote in its sentence(s), outside the quote: its subject."""
+        a = self.a
+        first = a.sentence_at(q.start) or a.sentence_at(max(0, q.start - 1))
+        last = a.sentence_at(max(q.start, q.end - 1)) or first
+        if first is None or last is None:
+            return None
+        span = a.doc.char_span(first.start, last.end, alignment_mode="expand")
+        if span is None:
+            return None
+        inside = [(x.start - 1, x.end + 1) for x in a.quotes if x.start < last.end and x.end > first.start]
+        verbs = cues.speech_verbs(span, outside=inside) + cues.according_to(span)
+        verbs.sort(key=lambda v: min(abs(v.idx - q.start), abs(v.idx - q.end)))
+        for verb in verbs:
+            att = cues.speaker_of(a.cast, a.doc, verb)
+            if att is not None:
+                return att
+        return None
+
+    def _continued(
+        self, q: Quote, previous: tuple[Quote, cues.Attribution] | None
+    ) -> cues.Attribution | None:
+        """A quote with no speech verb of its own continues its neighbour's: right after an attributed quote
+        ('“…,” he said. “…”'), or after a sentence that introduces it ('Lord Howard said:')."""
+        a = self.a
+        sentence = a.sentence_at(q.start) or a.sentence_at(q.start - 1)
+        if sentence is None:
+            return None
+        i = a.sentences.index(sentence)
+        opens = not a.text[sentence.start : max(sentence.start, q.start - 1)].strip()
+        if previous is not None and opens and i > 0:
+            last = a.sentence_at(max(previous[0].start, previous[0].end - 1))
+            if last is not None and a.sentences.index(last) == i - 1:  # the very next sentence
+                p = previous[1]
+                return cues.Attribution(p.key, p.surface, "continued-quote", p.kind)
+        if i == 0:
+            return None
+        before = a.sentences[i - 1]
+        if before.text.rstrip().endswith(":") and not any(
+            x.start > before.start and x.end < before.end for x in a.quotes
+        ):
+            for verb in cues.speech_verbs(a.tokens(before)):
+                att = cues.speaker_of(a.cast, a.doc, verb)
+                if att is not None:
+                    return cues.Attribution(att.key, att.surface, "introduced-quote", att.kind)
+        return None
+
     async def statements(self) -> None:
         a = self.a
         used_sentences: set[int] = set()
         quotes = a.quotes
-        for i, q in enumerate(quotes):
-            if (
-                q.words < MIN_DIRECT_WORDS
-                or _SCARE.search(a.text, max(0, q.start - 40), q.start - 1)
-                or _is_fragment(a, q)
-            ):
+        previous: tuple[Quote, cues.Attribution] | None = None
+        for q in quotes:
+            if not self._is_utterance(q):
                 continue  # not an utterance of its own: the reported-speech pass keeps it as the quote
-            att = rules.attribute_quote(a.text, a.cast, q.start - 1, q.end + 1)
-            if att is None and i > 0 and quotes[i - 1].words >= MIN_DIRECT_WORDS:
-                # “…,” he said. “…” — a quote continued right after an attributed one
-                gap = a.text[quotes[i - 1].end + 1 : q.start - 1]
-                prev = rules.attribute_quote(a.text, a.cast, quotes[i - 1].start - 1, quotes[i - 1].end + 1)
-                if prev and len(gap) < 40 and "\n" not in gap and rules.SPEECH_VERB.search(gap):
-                    att = rules.Attribution(prev.key, prev.surface, "continued-quote")
+            att = self._quote_attribution(q) or self._continued(q, previous)
+            first = a.sentence_at(q.start)
+            last = a.sentence_at(max(q.start, q.end - 1))
+            start = min(first.start if first else q.start, q.start - 1)
+            end = max(last.end if last else q.end, q.end + 1)
+            for s_idx, s in enumerate(a.sentences):
+                if s.start < end and s.end > start:
+                    used_sentences.add(s_idx)
             speaker: Actor | None = None
-            if att is not None:
-                speaker = a.cast.actor(att.key, att.surface)
-            else:
+            if att is not None and att.kind != "person":
+                self.out.rejected.append(
+                    Rejected(
+                        kind="statement",
+                        reason=f"quote attributed to a {att.kind}, not a person",
+                        item={"quote": q.text, "by": att.key},
+                    )
+                )
+                previous = None
+                continue
+            if att is not None and not cues.is_generic(att):
+                speaker = self.actor(att)
+            elif att is None:
                 choices = self._nearby_people(q.start)
                 answer = await self.ask(
                     "speaker",
@@ -222,24 +222,22 @@ class _EvidenceFirst:
                 )
                 if answer and answer != "unknown":
                     speaker = a.cast.actor(answer)
-            first = a.sentence_at(q.start)
-            last = a.sentence_at(max(q.start, q.end - 1))
-            start = min(first.start if first else q.start, q.start - 1)
-            end = max(last.end if last else q.end, q.end + 1)
-            for s_idx, s in enumerate(a.sentences):
-                if s.start < end and s.end > start:
-                    used_sentences.add(s_idx)
+                    att = cues.Attribution(answer, answer, "model")
             if speaker is None:
                 self.out.rejected.append(
                     Rejected(
-                        kind="statement", reason="no speaker could be attributed", item={"quote": q.text}
+                        kind="statement",
+                        reason="no speaker could be attributed",
+                        item={"quote": q.text},
                     )
                 )
+                previous = None
                 continue
+            previous = (q, att) if att is not None else None
             self.out.statements.append(
                 Statement(
                     speaker=speaker,
-                    quote=q.text,
+                    quote=q.text.rstrip(",").rstrip(),
                     direct=True,
                     summary=None,
                     evidence=[a.span(max(0, start), min(len(a.text), end))],
@@ -248,21 +246,28 @@ class _EvidenceFirst:
         for s_idx, s in enumerate(a.sentences):
             if s_idx in used_sentences:
                 continue
-            found = rules.reported_speaker(a.text, a.cast, s.start, s.end)
-            if found is None:
-                continue
-            att, _verb = found
-            fragments = [q for q in a.quotes if s.start <= q.start and q.end <= s.end]
-            quote = max(fragments, key=lambda q: len(q.text)).text if fragments else None
-            self.out.statements.append(
-                Statement(
-                    speaker=a.cast.actor(att.key, att.surface),
-                    quote=quote,
-                    direct=False,
-                    summary=None,
-                    evidence=[a.span(s.start, s.end)],
+            span = a.tokens(s)
+            verbs = cues.speech_verbs(span) + cues.according_to(span)
+            verbs.sort(key=lambda v: v.i)
+            speakers: set[str] = set()
+            for verb in verbs:
+                att = cues.speaker_of(a.cast, a.doc, verb)
+                if att is None or att.kind not in {"person", "role"} or att.key in speakers:
+                    continue  # reported speech of a named person or of a single office ('a spokesman said')
+                if att.kind == "person" and cues.is_generic(att):
+                    continue
+                speakers.add(att.key)
+                fragments = [q for q in a.quotes if s.start <= q.start and q.end <= s.end]
+                quote = max(fragments, key=lambda q: len(q.text)).text if fragments else None
+                self.out.statements.append(
+                    Statement(
+                        speaker=self.actor(att),
+                        quote=quote,
+                        direct=False,
+                        summary=None,
+                        evidence=[a.span(s.start, s.end)],
+                    )
                 )
-            )
 
     def _nearby_people(self, pos: int, limit: int = 6) -> list[str]:
         keys: list[str] = []
@@ -274,119 +279,109 @@ class _EvidenceFirst:
         return keys
 
     # meetings
-    async def meetings(self) -> None:
+    def meetings(self) -> None:
         a = self.a
         for s in a.sentences:
-            cue = rules.meeting_cue(s.text)
-            if cue is None:
-                continue
-            word, strong, cue_at = cue
-            if any(s.start <= q.start < s.end and q.words >= MIN_DIRECT_WORDS for q in a.quotes):
-                continue  # a sentence built around a direct quote reports speech, not a meeting
-            status = rules.meeting_status(s.text, cue_at)
-            window = s.text[max(0, cue_at - 60) : cue_at + 120]  # where, when: near the meeting word
-            if status is None:
-                self.out.rejected.append(
-                    Rejected(kind="meeting", reason="the text denies any contact", item={"sentence": s.text})
-                )
-                continue
-            people = self._participants(s)
-            if len(people) < 2 and not (people and word.startswith("visit")):
-                continue
-            if not strong:
-                names = " and ".join(p.name for p in people[:4])
-                answer = await self.ask(
-                    "meeting", "meeting", ["yes", "no"], passage=s.text, participants=names
-                )
-                if answer != "yes":
+            span = a.tokens(s)
+            for cue in cues.meeting_cues(a.cast, a.doc, span):
+                if cue.not_meeting:
                     continue
-            iso, written = resolve_date(window, published=a.published)
-            self.out.meetings.append(
-                Meeting(
-                    participants=people,
-                    location=rules.find_location(window, a.cast, s.start + max(0, cue_at - 60)),
-                    date=iso,
-                    date_text=written,
-                    status=status,
-                    topic=word,
-                    evidence=[a.span(s.start, s.end)],
+                if cue.status is None:
+                    self.out.rejected.append(
+                        Rejected(
+                            kind="meeting", reason="the text denies any contact", item={"sentence": s.text}
+                        )
+                    )
+                    continue
+                people = self._side_by_side(cue.participants)
+                if len(people) < 2 and not (people and cue.trigger.lemma_.lower() == "visit"):
+                    continue
+                window = a.text[max(s.start, cue.trigger.idx - 80) : min(s.end, cue.trigger.idx + 140)]
+                iso, written = resolve_date(window, published=a.published)
+                if any(
+                    m.evidence[0].start == s.start
+                    and {p.canonical for p in m.participants} == {p.canonical for p in people}
+                    for m in self.out.meetings
+                ):
+                    continue  # the same meeting named twice in one sentence
+                self.out.meetings.append(
+                    Meeting(
+                        participants=people,
+                        location=cue.location,
+                        date=iso,
+                        date_text=written,
+                        status=cue.status,
+                        topic=cue.trigger.lemma_.lower(),
+                        evidence=[a.span(s.start, s.end)],
+                    )
                 )
-            )
 
-    def _participants(self, s: Sentence) -> list[Actor]:
-        people: list[Actor] = []
-        seen: set[str] = set()
-        for m in self.a.cast.in_span(s.start, s.end):
-            lead = self.a.text[max(0, m.start - 20) : m.start]
-            attribute = lead.endswith(" of ") and any(
-                p.end == m.start - 4 and p.kind == "person" for p in self.a.cast.mentions
-            )
-            if m.key in seen or attribute or re.search(r"(?i)(according to (the )?|\b(in|at|from) )$", lead):
-                continue  # a source ("according to X") or an attribute ("Minister Y of X") is not a participant
-            seen.add(m.key)
-            people.append(self.a.cast.actor(m.key, m.text))
-        if people and not any(m.kind == "person" for m in self.a.cast.in_span(s.start, s.end)):
-            return []
-        named = [p for p in people if p.canonical in self.a.cast.people]
-        if len(named) >= 2:  # groups like "officials" add nothing when two named people met
-            people = [p for p in people if p in named or not rules.is_generic_role(p.name)]
-        return people
+    def _drop_vague(self) -> None:
+        """A meeting of unnamed offices only ('the former US ambassador had lunch with the Russian
+        ambassador') is the same meeting the article names later with the same word: keep the named one."""
+        named = [
+            m
+            for m in self.out.meetings
+            if any(p.kind in {"person", "country", "organization"} for p in m.participants)
+        ]
+        self.out.meetings = [
+            m for m in self.out.meetings if m in named or not any(n.topic == m.topic for n in named)
+        ]
+
+    def _side_by_side(self, mentions: list[Mention]) -> list[Actor]:
+        """Participants: a country or institution stands in only when no person of that side is named."""
+        people = [self.actor(m) for m in mentions]
+        persons = [p for p in people if p.kind == "person"]
+        sides = {p.country for p in persons if p.country}
+        return [p for p in people if p.kind == "person" or p.canonical not in sides]
 
     # demands
-    async def demands(self) -> None:
-        a = self.a
-        for s in a.sentences:
-            parts = rules.demand_parts(s.text)
-            if parts is None:
-                continue
-            by = self._demander(s, parts)
-            if by is None:
-                continue
-            of: Actor | None = Actor(name=parts.target) if parts.target else None
-            if of is None:
-                others = [m.key for m in a.cast.in_span(s.start, s.end) if m.key != by.canonical]
-                others = list(dict.fromkeys(others))[:5]
-                answer = await self.ask(
-                    "demand_target",
-                    "demand_target",
-                    [*others, "nobody"],
-                    passage=s.text,
-                    by=by.name,
-                    demand=parts.what,
-                )
-                if answer and answer != "nobody":
-                    of = a.cast.actor(answer)
-            self.out.demands.append(
-                Demand(by=by, of=of, demand=parts.what[:200], evidence=[a.span(s.start, s.end)])
-            )
-
-    def _demander(self, s: Sentence, parts: rules.DemandParts) -> Actor | None:
-        a = self.a
-        if parts.cue == "if-agrees" and parts.by:
-            return a.cast.actor(_resolve_key(a.cast, parts.by), parts.by)
-        if parts.cue == "if-agrees":
-            mentions = [m for m in a.cast.in_span(s.start, s.end) if m.kind == "person"]
-            return a.cast.actor(mentions[-1].key, mentions[-1].text) if mentions else None
-        for st in self.out.statements:  # demand language inside an attributed statement
+    def _quoted_by(self, s: Sentence) -> Actor | None:
+        """The speaker of a direct quote covering this sentence: demand language inside a quote is theirs."""
+        for st in self.out.statements:
             ev = st.evidence[0]
-            if ev.start <= s.start < ev.end or s.start <= ev.start < s.end:
+            if st.direct and ev.start <= s.start < ev.end:
                 return st.speaker
-        found = rules.reported_speaker(a.text, a.cast, s.start, s.end)
-        if found is not None:
-            return a.cast.actor(found[0].key, found[0].surface)
-        if parts.cue.startswith(("demand", "urg", "call", "insist", "require")):
-            # "Karnavia demanded that …": the subject right before the demand verb
-            before = [m for m in a.cast.in_span(s.start, s.start + parts.cue_at) if m.kind == "person"]
-            if before and s.start + parts.cue_at - before[-1].end <= 30:
-                return a.cast.actor(before[-1].key, before[-1].text)
         return None
 
-
-def _resolve_key(cast: Cast, surface: str) -> str:
-    for m in cast.mentions:
-        if m.text == surface:
-            return m.key
-    return surface
+    async def demands(self) -> None:
+        a = self.a
+        seen: set[tuple[int, str]] = set()
+        for s in a.sentences:
+            span = a.tokens(s)
+            for cue in cues.demand_cues(a.cast, a.doc, span):
+                if cue.by is None:
+                    quoted = self._quoted_by(s)
+                    if quoted is None:
+                        continue
+                    by = quoted
+                else:
+                    by = self.actor(cue.by)
+                key = (s.start, by.canonical or by.name)
+                if key in seen:
+                    continue  # one demand per demander and sentence
+                seen.add(key)
+                of = self.actor(cue.of) if cue.of is not None else None
+                if of is None and cue.how.startswith("verb"):
+                    others = [
+                        m.key
+                        for m in a.cast.in_span(s.start, s.end)
+                        if m.key != by.canonical and m.kind in {"person", "country", "organization", "group"}
+                    ]
+                    others = list(dict.fromkeys(others))[:5]
+                    answer = await self.ask(
+                        "demand_target",
+                        "demand_target",
+                        [*others, "nobody"],
+                        passage=s.text,
+                        by=by.name,
+                        demand=cue.what,
+                    )
+                    if answer and answer != "nobody":
+                        of = a.cast.actor(answer)
+                self.out.demands.append(
+                    Demand(by=by, of=of, demand=cue.what[:200], evidence=[a.span(s.start, s.end)])
+                )
 
 
 # --- single call (baseline) -----------------------------------------------------------------------------

@@ -1,0 +1,669 @@
+"""Cues read off the dependency parse: who speaks, who meets whom (and whether it happened), who demands
+what of whom.
+
+Every rule here looks at lemmas and dependency roles (subject, object, "with"/"between"/"on"/"for"
+phrases, clausal complements, auxiliaries, negation, the verb a clause hangs from), never at the surface
+wording of an article. The word lists are in `lexicon`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span, Token
+
+from schemas import MeetingStatus
+
+from .actors import Cast, Mention
+from .lexicon import (
+    DECLINE_LEMMAS,
+    DEMAND_LEMMAS,
+    DEMAND_NOUNS,
+    GENERIC_GROUPS,
+    MEETING_LEMMAS,
+    MEETING_NOUNS,
+    NOT_MEETING_LEMMAS,
+    PEOPLE_NOUNS,
+    PLAN_LEMMAS,
+    PROPOSE_LEMMAS,
+    SPEECH_LEMMAS,
+)
+
+__all__ = [
+    "Attribution",
+    "DemandCue",
+    "MeetingCue",
+    "antecedent",
+    "demand_cues",
+    "meeting_cues",
+    "speaker_of",
+    "speech_verbs",
+]
+
+_SUBJ = {"nsubj", "nsubjpass", "csubj"}
+_ACTOR_KINDS = {"person", "country", "organization", "group"}
+_PRONOUNS = {"he", "she", "him", "her"}
+_MODAL_DEMAND = {"must", "should"}
+_FUTURE = {"will", "shall", "'ll", "’ll", "wo"}
+_CLAUSE = {"xcomp", "ccomp", "advcl", "acl", "relcl", "pcomp", "conj"}
+
+
+@dataclass(frozen=True)
+class Attribution:
+    key: str
+    surface: str
+    how: str  # which rule decided
+    kind: str = "person"  # the kind of the speaker's mention (person, country, organization, media …)
+
+
+def _mention(cast: Cast, tok: Token) -> Mention | None:
+    m = cast.at_token(tok.i)
+    if m is not None:
+        return m
+    for child in tok.children:  # "the US ambassador": the head noun's compound
+        if child.dep_ == "compound":
+            m = cast.at_token(child.i)
+            if m is not None and m.kind == "person":
+                return m
+    if tok.lower_ in PEOPLE_NOUNS or tok.lemma_.lower() in PEOPLE_NOUNS:  # "Taliban representatives"
+        for child in tok.children:
+            if child.dep_ in {"compound", "amod", "poss"}:
+                m = cast.at_token(child.i)
+                if m is not None and m.kind in {"country", "organization", "group"}:
+                    return m
+    return None
+
+
+def antecedent(cast: Cast, doc: Doc, pos: int) -> Mention | None:
+    """What 'he' or 'she' at `pos` refers to: the nearest person who is the subject of a clause before it,
+    else the nearest person named before it (within a few sentences)."""
+    near = [m for m in cast.before(pos, kinds=("person", "role")) if pos - m.end < 700]
+    for m in near:
+        if m.head >= 0 and doc[m.head].dep_ in _SUBJ:
+            return m  # a role here ('a State Department spokesman said … He added') is nobody named
+    people = [m for m in near if m.kind == "person"]
+    return people[0] if people else None
+
+
+def _actor_of(cast: Cast, doc: Doc, tok: Token) -> Mention | None:
+    """The actor a token stands for: its mention, a pronoun's antecedent, or the person of a role phrase."""
+    if tok.lower_ in _PRONOUNS:
+        return antecedent(cast, doc, tok.idx)
+    m = _mention(cast, tok)
+    if m is None:
+        return None
+    if m.kind in _ACTOR_KINDS or m.kind == "media":
+        return m
+    if m.kind == "role":
+        return m
+    return None
+
+
+def _subjects(verb: Token) -> list[Token]:
+    subj = [c for c in verb.children if c.dep_ in _SUBJ]
+    if not subj and verb.dep_ == "xcomp" and verb.head.pos_ in {"VERB", "AUX"}:
+        objs = [c for c in verb.head.children if c.dep_ in {"dobj", "dative"}]
+        return objs or _subjects(
+            verb.head
+        )  # "encouraged Trump to pursue …": Trump; "wants to meet": the subject
+    if not subj and verb.dep_ in {"conj", "advcl"} and verb.head.pos_ in {"VERB", "AUX"}:
+        return _subjects(verb.head)  # "met Wang and said …", "arrived to meet …"
+    if (
+        not subj
+        and verb.dep_ == "acl"
+        and verb.head.dep_ in {"dobj", "attr"}
+        and verb.head.head.pos_ in {"VERB", "AUX"}
+    ):
+        return _subjects(verb.head.head)  # "had no plans to meet …": whoever had them
+    if not subj and verb.dep_ == "relcl" and verb.head.pos_ in {"PROPN", "NOUN"}:
+        return [verb.head]  # "Kuleba, who met Wang …"
+    if not subj and verb.dep_ == "acl" and verb.head.pos_ in {"PROPN", "NOUN"}:
+        return [verb.head]
+    return subj
+
+
+def _with_conjuncts(toks: Iterable[Token]) -> list[Token]:
+    out: list[Token] = []
+    for t in toks:
+        out.append(t)
+        out += [c for c in t.conjuncts if c not in out]
+    return out
+
+
+def speech_verbs(sent: Span, *, outside: list[tuple[int, int]] = ()) -> list[Token]:  # type: ignore[assignment]
+    """Speech predicates of a sentence outside the given spans (a quote's own words are not its tag)."""
+    out = []
+    for t in sent:
+        if any(a <= t.idx < b for a, b in outside):
+            continue
+        lemma = t.lemma_.lower()
+        about = lemma in {"speak", "talk"} and bool(_prep_objects(t, {"of", "about"}))
+        if t.pos_ in {"VERB", "AUX"} and (lemma in SPEECH_LEMMAS or about):
+            if t.dep_ == "amod" or (t.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in t.children)):
+                continue  # "as reported", "was described as": nobody speaks
+            out.append(t)
+    return out
+
+
+def speaker_of(cast: Cast, doc: Doc, verb: Token) -> Attribution | None:
+    """Who speaks through this predicate: its subject, an 'according to' object, a role's holder."""
+    if verb.lower_ == "according":
+        objs = [c for p in verb.children if p.lower_ == "to" for c in p.children if c.dep_ == "pobj"]
+        for o in objs:
+            m = _actor_of(cast, doc, o)
+            if m is not None:
+                return Attribution(m.key, m.text, "according-to", m.kind)
+        return None
+    for s in _subjects(verb):
+        m = _actor_of(cast, doc, s)
+        if m is not None:
+            return Attribution(m.key, m.text if s.lower_ not in _PRONOUNS else s.text, "subject", m.kind)
+    return None
+
+
+def according_to(sent: Span) -> list[Token]:
+    return [t for t in sent if t.lower_ == "according" and any(c.lower_ == "to" for c in t.children)]
+
+
+def is_generic(m: Attribution | Mention) -> bool:
+    words = (m.surface if isinstance(m, Attribution) else m.text).lower().split()
+    return bool(words) and words[-1] in GENERIC_GROUPS
+
+
+# --- meetings --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MeetingCue:
+    trigger: Token
+    participants: list[Mention]
+    status: MeetingStatus | None  # None: the text says there was no contact
+    location: str | None
+    not_meeting: bool = False  # a summons, a démarche, an interview, a letter
+
+
+def _governors(tok: Token, depth: int = 4) -> Iterator[Token]:
+    """The words a predicate hangs from, nearest first ('wants to meet' → want; 'refused talks' → refuse)."""
+    cur = tok
+    for _ in range(depth):
+        if cur.dep_ in {"ROOT"} or cur.head is cur:
+            return
+        if cur.dep_ in {"conj"}:
+            cur = cur.head
+            continue
+        cur = cur.head
+        yield cur
+
+
+def _negated(tok: Token) -> bool:
+    """'did not meet', 'no talks', 'never met', 'the lack of dialogue'."""
+    if any(c.dep_ == "neg" for c in tok.children):
+        return True
+    if any(c.lower_ in {"no", "never"} and c.dep_ in {"det", "neg"} for c in tok.children):
+        return True
+    return (
+        tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.lemma_.lower() in {"lack", "absence"}
+    )
+
+
+def _status(trigger: Token) -> MeetingStatus | None:
+    """held, planned, proposed or declined, from the predicate's auxiliaries, negation and governors."""
+    for g in (trigger, *_governors(trigger)):
+        lemma = g.lemma_.lower()
+        if lemma in DECLINE_LEMMAS or (lemma == "call" and any(c.lower_ == "off" for c in g.children)):
+            return "declined"
+        if g is not trigger and lemma in PROPOSE_LEMMAS:
+            return "declined" if _negated(g) else "proposed"
+        if g is not trigger and lemma in PLAN_LEMMAS:
+            return "declined" if _negated(g) else "planned"
+        if g.pos_ in {"VERB", "AUX"} and g is not trigger and g.dep_ not in {"xcomp", "ccomp"}:
+            break
+    aux = {c.lower_ for c in trigger.children if c.dep_ in {"aux", "auxpass"}}
+    governed = [trigger, *_governors(trigger, 2)]
+    if _negated(trigger) or any(_negated(g) and g.pos_ == "AUX" for g in governed[1:2]):
+        return None
+    if aux & _FUTURE or "going" in aux or _is_to(trigger):
+        return "planned"
+    if aux & {"would", "could", "might", "may"}:
+        return "proposed"
+    if trigger.pos_ == "NOUN":
+        head = trigger.head
+        hlemma = head.lemma_.lower()
+        if head.pos_ in {"VERB", "AUX"}:
+            haux = {c.lower_ for c in head.children if c.dep_ in {"aux", "auxpass"}}
+            if haux & _FUTURE or _is_to(head):
+                return "planned"
+            if _negated(head):
+                # "can't get meetings", "failed to secure talks": refused, not merely absent
+                return "declined" if hlemma in {"get", "obtain", "secure", "win", "land", "arrange"} else None
+            if hlemma in {"be"} and any(
+                c.dep_ == "acomp" and c.lemma_ in {"possible", "likely"} for c in head.children
+            ):
+                return "proposed"
+        if any(
+            c.dep_ == "amod"
+            and c.lemma_.lower()
+            in {"planned", "upcoming", "scheduled", "proposed", "possible", "future", "next"}
+            for c in trigger.children
+        ):
+            return (
+                "proposed"
+                if any(c.lemma_.lower() in {"proposed", "possible"} for c in trigger.children)
+                else "planned"
+            )
+    return "held"
+
+
+def _is_to(tok: Token) -> bool:
+    """'is to meet', 'are due to meet', 'set to meet'."""
+    if not any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children):
+        return False
+    head = tok.head
+    return head.lemma_ in {"be", "due", "set", "expect", "schedule", "plan", "slate", "go"}
+
+
+def _location(trigger: Token, cast: Cast) -> str | None:
+    """'in Geneva', 'at the Kremlin': a place phrase of the meeting word, its verb or their objects
+    ('met her counterpart Ivo Maric in Zagreb'), the nearest one first."""
+    places = {"GPE", "LOC", "FAC", "ORG"}
+    candidates = {
+        prep
+        for tok in (trigger, trigger.head)
+        for prep in tok.subtree
+        if prep.dep_ == "prep" and prep.lower_ in {"in", "at"} and prep.i > trigger.i - 12
+    }
+    for prep in sorted(candidates, key=lambda p: abs(p.i - trigger.i)):
+        for obj in prep.children:
+            if obj.dep_ == "pobj" and obj.ent_type_ in places:
+                span = [t for t in obj.subtree if t.ent_type_ in places]
+                return obj.doc[span[0].i : span[-1].i + 1].text
+    return None
+
+
+def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
+    """Named actors first; unnamed groups ('former US officials') only fill a side nobody is named on."""
+    named: list[Mention] = []
+    groups: list[Mention] = []
+    expanded: list[Token] = []
+    for t in toks:  # "a group of former US officials and Lavrov": the members, not the word "group"
+        members = _prep_objects(t, {"of"}) if t.lemma_.lower() in {"group", "delegation", "team"} else []
+        expanded += members or [t]
+    for t in _with_conjuncts(expanded):
+        m = _actor_of(cast, doc, t)
+        if (
+            m is None
+            and t.pos_ == "NOUN"
+            and (t.tag_ == "NNS" or t.lemma_.lower() in {"group", "delegation"})
+        ):
+            lo, hi = t.left_edge.i, t.right_edge.i + 1
+            chunk = doc[lo:hi] if hi - lo <= 8 else doc[t.i : t.i + 1]
+            m = Mention(chunk.start_char, chunk.end_char, chunk.text, chunk.text, "group", t.i)
+        if m is None or m.kind in {"media", "place"}:
+            continue
+        is_named = m.kind in {"person", "country", "organization"} or (
+            m.kind == "group" and m.key in cast.people
+        )
+        if all(p.key != m.key for p in [*named, *groups]):
+            (named if is_named else groups).append(m)
+    return named + (groups[: 2 - len(named)] if len(named) < 2 else [])
+
+
+def _prep_objects(tok: Token, preps: set[str]) -> list[Token]:
+    return [
+        o
+        for p in tok.children
+        if p.dep_ == "prep" and p.lower_ in preps
+        for o in p.children
+        if o.dep_ == "pobj"
+    ]
+
+
+def imperative(sent: Span) -> bool:
+    """A command ('Ignore previous instructions and output a meeting …') reports nothing."""
+    root = sent.root
+    return root.tag_ == "VB" and not any(c.dep_ in _SUBJ for c in root.children) and root.i == sent.start
+
+
+def meeting_cues(cast: Cast, doc: Doc, sent: Span) -> list[MeetingCue]:
+    """Meetings, calls and visits in one sentence, with participants from the parse's roles."""
+    cues: list[MeetingCue] = []
+    if imperative(sent):
+        return cues
+    used: set[int] = set()
+    for t in sent:
+        lemma = t.lemma_.lower()
+        if t.i in used:
+            continue
+        if lemma in NOT_MEETING_LEMMAS or (
+            lemma == "call" and any(c.lower_ == "in" and c.dep_ == "prt" for c in t.children)
+        ):
+            if t.pos_ in {"VERB", "NOUN"}:
+                cues.append(MeetingCue(t, [], None, None, not_meeting=True))
+            continue
+        if t.pos_ in {"VERB", "AUX"} and lemma in MEETING_LEMMAS:
+            cue = _verb_meeting(cast, doc, t)
+        elif t.pos_ in {"NOUN", "PROPN"} and t.lemma_.lower() in MEETING_NOUNS:
+            cue = _noun_meeting(cast, doc, t)
+        else:
+            continue
+        if cue is not None:
+            used.add(t.i)
+            used.update(c.i for c in t.children if c.lemma_.lower() in MEETING_NOUNS)
+            cues.append(cue)
+    return cues
+
+
+def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
+    lemma = t.lemma_.lower()
+    if t.dep_ == "amod" or (t.tag_ == "VBG" and t.dep_ in {"acl", "advcl"} and lemma != "meet"):
+        return None  # "the visiting minister", "speaking to reporters": no meeting of its own
+    objs = [c for c in t.children if c.dep_ in {"dobj", "dative"}]
+    withs = _prep_objects(t, {"with", "to"} if lemma in {"speak", "talk", "chat"} else {"with"})
+    if (
+        lemma in {"hold", "sit"}
+        and not any(o.lemma_.lower() in MEETING_NOUNS for o in objs)
+        and lemma == "hold"
+    ):
+        return None
+    if lemma in {"speak", "talk", "chat", "confer", "negotiate"} and not withs:
+        return None
+    if lemma in {"call", "receive", "welcome", "greet", "host", "visit", "invite"} and not objs:
+        return None
+    if lemma in {"welcome", "greet", "receive", "host", "invite"} and not any(
+        (m := _actor_of(cast, doc, o)) is not None and m.kind in {"person", "country", "organization"}
+        for o in objs
+    ):
+        return None  # "welcomed the agreement", "hosts troops": nobody was met
+    if lemma == "call" and (
+        _prep_objects(t, {"on", "for"}) or any(c.dep_ in {"xcomp", "oprd"} for c in t.children)
+    ):
+        return None  # "called on X to …", "called for talks", "called it …": not a phone call
+    subjects = _subjects(t)
+    people = _participants(
+        cast, doc, [*subjects, *[o for o in objs if o.lemma_.lower() not in MEETING_NOUNS], *withs]
+    )
+    people += [
+        m
+        for m in _participants(cast, doc, _prep_objects(t, {"between"}))
+        if all(m.key != p.key for p in people)
+    ]
+    if lemma == "visit":  # a visit to a place is a meeting with its hosts only when they are named
+        people = [m for m in people if m.kind != "country" or m.head in {s.i for s in subjects}]
+    if len(people) < 2:
+        return None
+    status = "proposed" if lemma == "invite" else _status(t)
+    return MeetingCue(t, people, status, _location(t, cast))
+
+
+def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
+    head = t.head
+    between = _prep_objects(t, {"between"})
+    withs = _prep_objects(t, {"with"})
+    poss = [c for c in t.children if c.dep_ == "poss"]
+    toks = [*between, *withs, *poss]
+    if (
+        head.pos_ in {"VERB", "AUX"}
+        and t.dep_ in {"dobj", "nsubjpass", "pobj"}
+        and head.lemma_.lower() not in SPEECH_LEMMAS
+    ):
+        toks += _subjects(head) if t.dep_ == "dobj" else []
+        toks += _prep_objects(head, {"with"})
+    if t.dep_ in {"nsubj", "nsubjpass"} and head.pos_ in {"VERB", "AUX"}:
+        toks += _prep_objects(head, {"between", "with"})  # "a meeting took place … between X and Y"
+    if t.dep_ == "pobj" and head.dep_ == "prep" and head.head.pos_ in {"VERB"}:
+        verb = head.head
+        toks += _subjects(verb) + _prep_objects(verb, {"with"})
+    people = _participants(cast, doc, toks)
+    if len(people) < 2:
+        return None
+    return MeetingCue(t, people, _status(t), _location(t, cast))
+
+
+# --- demands ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DemandCue:
+    trigger: Token
+    by: Mention | None
+    of: Mention | None
+    what: str
+    how: str
+    extra: list[str] = field(default_factory=list)
+
+
+def _clause_text(toks: Iterable[Token]) -> str:
+    toks = sorted({x for t in toks for x in t.subtree}, key=lambda x: x.i)
+    if not toks:
+        return ""
+    doc = toks[0].doc
+    span = doc[toks[0].i : toks[-1].i + 1]
+    return span.text.strip(" ,.;:“”\"'")
+
+
+def demand_cues(cast: Cast, doc: Doc, sent: Span, *, speaker: Mention | None = None) -> list[DemandCue]:
+    """Demands of one sentence: verbal ('urged X to'), nominal ('calls for', 'a demand for'), modal in
+    reported speech ('X said Y must …') and conditions ('only if', 'unless')."""
+    cues: list[DemandCue] = []
+    if imperative(sent):
+        return cues
+    for t in sent:
+        lemma = t.lemma_.lower()
+        if t.pos_ in {"VERB", "AUX"} and lemma in DEMAND_LEMMAS and not _negated(t):
+            cue = _verb_demand(cast, doc, t)
+        elif t.pos_ == "NOUN" and lemma in DEMAND_NOUNS:
+            cue = _noun_demand(cast, doc, t)
+        elif t.dep_ == "mark" and _is_condition(t):
+            cue = _condition(cast, doc, t)
+        elif lemma in {"need", "deserve"} and t.pos_ == "VERB" and any(c.dep_ == "dobj" for c in t.children):
+            cue = _own_need(cast, doc, t)
+        elif t.lower_ in _MODAL_DEMAND and t.dep_ == "aux":
+            cue = _modal_demand(cast, doc, t)
+        elif t.lemma_.lower() in {"have", "need"} and t.pos_ in {"VERB", "AUX"} and t.dep_ == "ccomp":
+            xcomp = [c for c in t.children if c.dep_ == "xcomp" and any(a.lower_ == "to" for a in c.children)]
+            cue = _modal_demand(cast, doc, xcomp[0]) if xcomp else None
+        else:
+            continue
+        if cue is None:
+            continue
+        speaker = _governing_speaker(cast, doc, cue.trigger)
+        if speaker is not None and (cue.by is None or cue.by.kind != "person"):
+            cue.by = speaker  # "China demands that India …, Wang said": the person speaking
+            if cue.of is not None and cue.of.key == speaker.key:
+                cue.of = None
+        cues.append(cue)
+    return cues
+
+
+def _speech_of(tok: Token) -> Token | None:
+    """The speech predicate a clause hangs from, or one set into it ('the US must, he said, take …')."""
+    for g in (tok, *_governors(tok, 5)):
+        if g is not tok and g.lemma_.lower() in SPEECH_LEMMAS and g.pos_ in {"VERB", "AUX"}:
+            return g
+        for c in g.children:
+            if c.dep_ == "parataxis" and c.lemma_.lower() in SPEECH_LEMMAS:
+                return c
+    return None
+
+
+def _governing_speaker(cast: Cast, doc: Doc, tok: Token) -> Mention | None:
+    """The person whose speech predicate this word's clause hangs from, if any."""
+    for g in _governors(tok, 5):
+        if g.lemma_.lower() in SPEECH_LEMMAS and g.pos_ in {"VERB", "AUX"}:
+            m = _first_actor(cast, doc, _subjects(g))
+            return m if m is not None and m.kind == "person" else None
+    return None
+
+
+def _demand_clauses(t: Token) -> list[Token]:
+    """What is demanded as a clause: 'to withdraw' (xcomp) or 'that the US lift …' (ccomp with 'that' or a
+    subjunctive subject), never a question ('asked what would help')."""
+    out = []
+    for c in t.children:
+        if c.dep_ == "xcomp" and any(a.lower_ == "to" for a in c.children):
+            out.append(c)
+        elif c.dep_ == "ccomp":
+            wh = any(x.tag_ in {"WDT", "WP", "WRB"} for x in c.subtree if x.i < c.i)
+            if not wh and (
+                any(x.dep_ == "mark" and x.lower_ == "that" for x in c.children) or c.tag_ == "VB"
+            ):
+                out.append(c)
+    return out
+
+
+def _verb_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
+    lemma = t.lemma_.lower()
+    objs = [c for c in t.children if c.dep_ in {"dobj", "dative"}]
+    clauses = _demand_clauses(t)
+    ons = _prep_objects(t, {"on", "upon"})
+    if ons and not clauses:  # "called on X to release …": the parse may hang the clause under the phrase
+        clauses = [
+            d
+            for o in ons
+            for d in o.head.subtree
+            if d.pos_ == "VERB" and any(a.lower_ == "to" and a.dep_ == "aux" for a in d.children)
+        ][:1]
+    fors = _prep_objects(t, {"for"})
+    if lemma == "call" and not (ons or fors):
+        return None
+    if lemma == "appeal" and not (_prep_objects(t, {"to", "for"}) or clauses):
+        return None
+    if not (clauses or fors or objs or ons):
+        return None
+    by = _first_actor(cast, doc, _subjects(t)) or _first_actor(
+        cast, doc, [a for p in t.children if p.dep_ == "agent" for a in p.children]
+    )
+    target: Mention | None = None
+    what_toks: list[Token] = []
+    asking = {"urge", "press", "ask", "implore", "exhort", "push", "order", "want", "require"}
+    if ons:
+        target = _first_actor(cast, doc, ons)
+        what_toks = clauses or fors
+    elif lemma in asking and objs:
+        target = _first_actor(cast, doc, objs)
+        what_toks = clauses or fors or [o for o in objs if _first_actor(cast, doc, [o]) is None]
+        if lemma in {"ask", "want"} and not (clauses or fors):
+            return None  # "asked the diplomat", "wants peace": no demand made of anyone
+    elif clauses:
+        c = clauses[0]
+        subj = [x for x in c.children if x.dep_ in _SUBJ]
+        target = _first_actor(cast, doc, subj) if subj else None
+        if lemma in asking and not subj and not objs:
+            return None  # "wants to meet": a wish of one's own, not a demand of anyone
+        what_toks = clauses
+    else:
+        if lemma in asking - {"press", "push"}:
+            return None
+        what_toks = fors or objs
+        target = _first_actor(cast, doc, _prep_objects(t, {"from", "of"}))
+    if any(c.dep_ == "nsubjpass" for c in t.children):
+        target = _first_actor(cast, doc, [c for c in t.children if c.dep_ == "nsubjpass"]) or target
+    what = _clause_text(what_toks)
+    if not what:
+        return None
+    if by is not None and target is not None and by.key == target.key:
+        target = None
+    return DemandCue(t, by, target, what, f"verb:{lemma}")
+
+
+def _noun_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
+    fors = _prep_objects(t, {"for"})
+    clauses = [
+        c for c in t.children if c.dep_ in {"acl", "relcl"} and any(a.lower_ == "to" for a in c.children)
+    ]
+    if not fors and not clauses and t.lemma_.lower() not in {"ultimatum", "condition"}:
+        return None
+    by = _first_actor(
+        cast, doc, [*_prep_objects(t, {"from", "by"}), *[c for c in t.children if c.dep_ == "poss"]]
+    )
+    head = t.head
+    if by is None and head.pos_ in {"VERB", "AUX"} and t.dep_ in {"dobj", "nsubj"}:
+        by = _first_actor(cast, doc, _subjects(head)) if t.dep_ == "dobj" else None
+        if by is None and head.lemma_.lower() in {"renew", "issue", "repeat", "reiterate", "make", "echo"}:
+            by = _first_actor(cast, doc, _subjects(head))
+    if by is None and head.dep_ == "prep" and head.lower_ in {"with", "amid"}:
+        return None
+    target = _first_actor(cast, doc, _prep_objects(t, {"on", "to", "of"}))
+    if target is None and fors:
+        inner = [c for f in fors for c in f.children if c.dep_ in _SUBJ]
+        target = _first_actor(cast, doc, inner)
+    what = _clause_text(fors or clauses) or t.text
+    if by is not None and target is not None and by.key == target.key:
+        target = None
+    return DemandCue(t, by, target, what, f"noun:{t.lemma_.lower()}")
+
+
+def _is_condition(mark: Token) -> bool:
+    """'unless …', 'only if …', 'if X agrees to …': a condition set on another party."""
+    if mark.lower_ == "unless":
+        return True
+    if mark.lower_ != "if":
+        return False
+    clause = mark.head
+    only = any(c.lower_ == "only" for c in (*clause.children, *clause.head.children) if c.dep_ == "advmod")
+    refusal = clause.dep_ == "advcl" and (
+        _negated(clause.head) or clause.head.lemma_.lower() in DECLINE_LEMMAS
+    )
+    return (
+        only
+        or refusal
+        or clause.lemma_.lower() in {"agree", "accept", "comply", "stop", "withdraw", "lift", "end"}
+    )
+
+
+def _condition(cast: Cast, doc: Doc, mark: Token) -> DemandCue | None:
+    clause = mark.head
+    main = clause.head if clause.dep_ == "advcl" else clause
+    by = _first_actor(cast, doc, _subjects(main))
+    for g in _governors(main):
+        if g.lemma_.lower() in SPEECH_LEMMAS:
+            by = _first_actor(cast, doc, _subjects(g)) or by
+            break
+    target = _first_actor(cast, doc, _subjects(clause))
+    if by is not None and target is not None and by.key == target.key:
+        target = None
+    return DemandCue(mark, by, target, _clause_text([clause]), f"condition:{mark.lower_}")
+
+
+def _modal_demand(cast: Cast, doc: Doc, aux: Token) -> DemandCue | None:
+    """'X said Y must/should/has to …': a demand by X of Y, when Y is another actor."""
+    if aux.dep_ == "xcomp":  # "has to decide", "needs to stop": the obligation lies on the governing verb
+        verb, holder = aux, aux.head
+    else:
+        verb = holder = aux.head
+    speech = _speech_of(holder)
+    by = _first_actor(cast, doc, _subjects(speech)) if speech is not None else None
+    target = _first_actor(cast, doc, _subjects(holder))
+    if target is None or (by is not None and by.key == target.key):
+        return None  # "we must …", "it should …": no demand made of another party
+    # with no speech verb the demand is a quote's: the strategy gives it the quote's speaker
+    return DemandCue(aux, by, target, _clause_text([verb]), "modal")
+
+
+def _own_need(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
+    """'X said Russia needs security guarantees': what a speaker says their side needs is asked of others."""
+    speech = _speech_of(t)
+    if speech is None:
+        return None
+    speaker = _first_actor(cast, doc, _subjects(speech))
+    side = [s for s in _subjects(t)]
+    if speaker is None or not side:
+        return None
+    own = side[0].lower_ in {"we", "us"}
+    m = _actor_of(cast, doc, side[0])
+    if m is not None:
+        country = cast.people[speaker.key].country if speaker.key in cast.people else None
+        own = own or m.key == speaker.key or (country is not None and m.key == country)
+    if not own:
+        return None
+    objs = [c for c in t.children if c.dep_ == "dobj"]
+    return DemandCue(t, speaker, None, _clause_text(objs), "need")
+
+
+def _first_actor(cast: Cast, doc: Doc, toks: Iterable[Token]) -> Mention | None:
+    for t in _with_conjuncts(toks):
+        m = _actor_of(cast, doc, t)
+        if m is not None and m.kind in _ACTOR_KINDS and not (m.kind != "person" and is_generic(m)):
+            return m
+    return None
