@@ -117,7 +117,10 @@ def test_seeds_001_and_004_merge_and_nothing_else() -> None:
 def test_eval_scores_on_seeds_and_synthetic() -> None:
     seeds = score_dataset(load_dataset("seeds"), _seed_outputs())
     assert seeds["crossdoc"]["fp"] == 0 and seeds["crossdoc"]["tp"] >= 1
-    assert seeds["canonical_accuracy"] > seeds["canonical_raw_accuracy"]
+    # extraction itself gives canonical names now ("Zamai Khalizad" → Zalmay Khalilzad); the batch
+    # resolution keeps them and never makes them worse
+    assert seeds["canonical_raw_accuracy"] >= 0.9
+    assert seeds["canonical_accuracy"] >= seeds["canonical_raw_accuracy"]
     assert seeds["date_accuracy"] == 1.0  # no publication dates: nothing may be guessed
     syn_ds = load_dataset("synthetic")
     syn = score_dataset(syn_ds, asyncio.run(run_dataset(syn_ds)), redate_meetings=True)

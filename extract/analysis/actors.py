@@ -178,11 +178,26 @@ def _is_name_token(t: Token) -> bool:
     return False
 
 
+def _dateline(doc: Doc, i: int) -> bool:
+    """'BONN, Germany —', 'MEXICO CITY, May 10 (Xinhua) --': a place in capitals opening a paragraph."""
+    t = doc[i]
+    if not (t.is_upper and len(t.text) > 2):
+        return False
+    start = i
+    while start > 0 and doc[start - 1].is_upper and not doc[start - 1].is_space:
+        start -= 1
+    opens = start == 0 or "\n" in doc[start - 1].text or "\n" in doc[start - 1].whitespace_
+    end = i
+    while end + 1 < len(doc) and doc[end + 1].is_upper:
+        end += 1
+    return opens and end + 1 < len(doc) and doc[end + 1].text == ","
+
+
 def _runs(doc: Doc, skip: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Maximal runs of proper-noun tokens; a possessive or any other token ends a run."""
     runs, i = [], 0
     while i < len(doc):
-        if not _is_name_token(doc[i]) or any(a <= doc[i].idx < b for a, b in skip):
+        if not _is_name_token(doc[i]) or any(a <= doc[i].idx < b for a, b in skip) or _dateline(doc, i):
             i += 1
             continue
         j = i

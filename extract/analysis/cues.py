@@ -200,7 +200,7 @@ def _negated(tok: Token) -> bool:
     """'did not meet', 'no talks', 'never met', 'the lack of dialogue'."""
     if any(c.dep_ == "neg" for c in tok.children):
         return True
-    if any(c.lower_ in {"no", "never"} and c.dep_ in {"det", "neg"} for c in tok.children):
+    if any(c.lower_ in {"no", "never"} and c.dep_ in {"det", "neg", "advmod"} for c in tok.children):
         return True
     return (
         tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.lemma_.lower() in {"lack", "absence"}
@@ -286,26 +286,39 @@ def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
     named: list[Mention] = []
     groups: list[Mention] = []
     expanded: list[Token] = []
-    for t in toks:  # "a group of former US officials and Lavrov": the members, not the word "group"
-        members = _prep_objects(t, {"of"}) if t.lemma_.lower() in {"group", "delegation", "team"} else []
-        expanded += members or [t]
-    for t in _with_conjuncts(expanded):
-        m = _actor_of(cast, doc, t)
-        if (
-            m is None
-            and t.pos_ == "NOUN"
-            and (t.tag_ == "NNS" or t.lemma_.lower() in {"group", "delegation"})
-        ):
-            lo, hi = t.left_edge.i, t.right_edge.i + 1
-            chunk = doc[lo:hi] if hi - lo <= 8 else doc[t.i : t.i + 1]
-            m = Mention(chunk.start_char, chunk.end_char, chunk.text, chunk.text, "group", t.i)
-        if m is None or m.kind in {"media", "place"}:
-            continue
-        is_named = m.kind in {"person", "country", "organization"} or (
-            m.kind == "group" and m.key in cast.people
+    for t in toks:
+        # "a group of former US officials and Lavrov": the members, not the word "group"
+        members = (
+            _prep_objects(t, {"of"})
+            if t.lemma_.lower() in {"group", "delegation", "team"}
+            or t.lemma_.lower() in PEOPLE_NOUNS | {"minister"}
+            else []
         )
-        if all(p.key != m.key for p in [*named, *groups]):
-            (named if is_named else groups).append(m)
+        expanded += members or [t]
+        # "vice president Maros Sefcovic and Michael Gove met": the office's name in apposition
+        expanded += [c for c in t.children if c.dep_ == "appos"]
+    for t in _with_conjuncts(expanded):
+        found = [m] if (m := _actor_of(cast, doc, t)) is not None else []
+        people_noun = t.pos_ == "NOUN" and (t.lower_ in PEOPLE_NOUNS or t.lemma_.lower() in PEOPLE_NOUNS)
+        if not found and people_noun:
+            # "Afghanistan government and Taliban representatives": the sides named in front of them
+            found = [
+                x
+                for x in (cast.at_token(d.i) for left in t.lefts for d in left.subtree)
+                if x is not None and x.kind in {"country", "organization", "group"}
+            ]
+            if not found:
+                lo, hi = t.left_edge.i, t.right_edge.i + 1
+                chunk = doc[lo:hi] if hi - lo <= 8 else doc[t.i : t.i + 1]
+                found = [Mention(chunk.start_char, chunk.end_char, chunk.text, chunk.text, "group", t.i)]
+        for m in found:
+            if m.kind in {"media", "place"}:
+                continue
+            is_named = m.kind in {"person", "country", "organization"} or (
+                m.kind == "group" and m.key in cast.people
+            )
+            if all(p.key != m.key for p in [*named, *groups]):
+                (named if is_named else groups).append(m)
     return named + (groups[: 2 - len(named)] if len(named) < 2 else [])
 
 
@@ -396,28 +409,76 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     return MeetingCue(t, people, status, _location(t, cast))
 
 
+# verbs that report a meeting named by a noun as taking place ("held talks", "a meeting took place")
+_OCCUR = {
+    "hold",
+    "have",
+    "conduct",
+    "attend",
+    "begin",
+    "start",
+    "wrap",
+    "end",
+    "conclude",
+    "open",
+    "resume",
+    "continue",
+    "take",
+    "join",
+    "host",
+    "chair",
+    "follow",
+    "happen",
+    "occur",
+    "convene",
+    "finish",
+    "mark",
+    "get",
+    "obtain",
+    "secure",
+    "land",
+    "win",
+    "arrange",
+    "grant",
+}
+# prepositions that place a named meeting in time or on its sidelines: it took place
+_AROUND = {"after", "during", "before", "since", "following", "at", "on", "in"}
+_ROUNDS = {"round", "series", "session", "part", "set", "day"}
+
+
 def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
-    head = t.head
-    between = _prep_objects(t, {"between"})
-    withs = _prep_objects(t, {"with"})
-    poss = [c for c in t.children if c.dep_ == "poss"]
-    toks = [*between, *withs, *poss]
-    if (
-        head.pos_ in {"VERB", "AUX"}
-        and t.dep_ in {"dobj", "nsubjpass", "pobj"}
-        and head.lemma_.lower() not in SPEECH_LEMMAS
-    ):
-        toks += _subjects(head) if t.dep_ == "dobj" else []
-        toks += _prep_objects(head, {"with"})
-    if t.dep_ in {"nsubj", "nsubjpass"} and head.pos_ in {"VERB", "AUX"}:
-        toks += _prep_objects(head, {"between", "with"})  # "a meeting took place … between X and Y"
-    if t.dep_ == "pobj" and head.dep_ == "prep" and head.head.pos_ in {"VERB"}:
+    """A meeting named by a noun counts when the sentence says it happened, is planned or proposed, or
+    was refused (a verb of occurrence, planning, proposing or refusing governs it, or a time phrase), or
+    when it names both sides ('the talks between Putin and Trump')."""
+    anchor = t
+    if t.dep_ == "pobj" and t.head.lower_ == "of" and t.head.head.lemma_.lower() in _ROUNDS:
+        anchor = t.head.head  # "wrapped up the latest round of talks"
+    head = anchor.head
+    between = _participants(cast, doc, _prep_objects(t, {"between"}))
+    if len(between) >= 2:
+        return MeetingCue(t, between, _status(anchor), _location(t, cast))
+    toks = [*_prep_objects(t, {"with"}), *[c for c in t.children if c.dep_ == "poss"]]
+    verb: Token | None = None
+    if head.pos_ in {"VERB", "AUX"} and anchor.dep_ in {"dobj", "nsubj", "nsubjpass", "attr"}:
+        verb = head
+    elif anchor.dep_ == "pobj" and head.dep_ == "prep" and head.head.pos_ in {"VERB", "AUX"}:
         verb = head.head
-        toks += _subjects(verb) + _prep_objects(verb, {"with"})
+    around = anchor.dep_ == "pobj" and head.lower_ in _AROUND
+    if verb is None and not around:
+        return None
+    if verb is not None:
+        lemma = verb.lemma_.lower()
+        governed = {g.lemma_.lower() for g in _governors(verb, 3)} | {lemma}
+        deciding = governed & (PLAN_LEMMAS | PROPOSE_LEMMAS | DECLINE_LEMMAS)
+        if lemma not in _OCCUR | MEETING_LEMMAS and not deciding and not around:
+            return None  # "dialogue is the only solution", "said the meeting …": no meeting reported
+        if anchor.dep_ == "dobj" or (anchor.dep_ == "pobj" and (around or lemma in MEETING_LEMMAS)):
+            toks += _subjects(verb)  # "X held talks with Y", "In a call with Y, X said", "X met for a summit"
+        toks += _prep_objects(verb, {"with", "between"})
     people = _participants(cast, doc, toks)
     if len(people) < 2:
         return None
-    return MeetingCue(t, people, _status(t), _location(t, cast))
+    return MeetingCue(t, people, _status(anchor), _location(t, cast))
 
 
 # --- demands ---------------------------------------------------------------------------------------------

@@ -228,9 +228,6 @@ DECLINE_LEMMAS = frozenset(
         "delay",
         "suspend",
         "abandon",
-        "rule",
-        "call",
-        "off",
         "shun",
     ]
 )
