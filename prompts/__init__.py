@@ -12,14 +12,14 @@ from pydantic import BaseModel, Field, ValidationError
 
 __all__ = ["PROMPT_VERSION", "FewShot", "Prompts", "load", "prompt_hash"]
 
-PROMPT_VERSION = "2"
-_FILES = ("system.md", "speaker.md", "meeting.md", "demand_target.md", "single_call.md")
+PROMPT_VERSION = "3"
+_FILES = ("system.md", "speaker.md", "demand_target.md", "single_call.md")
 
 
 class FewShot(BaseModel):
     """One synthetic worked example (never taken from an evaluation article)."""
 
-    task: Literal["speaker", "meeting", "demand_target"]
+    task: Literal["speaker", "demand_target"]
     text: str = Field(min_length=10)
     question: str
     choices: list[str] = Field(min_length=2)

@@ -300,7 +300,10 @@ def _split_titles(doc: Doc, names: list[_Name]) -> list[_Name]:
         if pending_title:
             n.title, pending_title = pending_title, []
             n.country, pending_country = pending_country, None
-            n.label = n.label if n.label in {"PERSON"} or n.entry is not None else "PERSON"
+            # a title makes a name of what follows, unless that is a thing ("Foreign Relations")
+            thing = doc[n.end - 1].tag_ == "NNPS" or n.label in {"ORG", "FAC", "LAW", "EVENT"}
+            if n.entry is None and not thing:
+                n.label = "PERSON"
         out.append(n)
     return out
 
@@ -442,6 +445,7 @@ def find_cast(
             )
         cast.mentions.append(Mention(start, end, surface, key, kind, head, role))
     cast.index()
+    cast.bind(doc)
     _add_role_phrases(doc, cast, skip)
     cast.index()
     cast.bind(doc)
@@ -541,6 +545,8 @@ def _add_role_phrases(doc: Doc, cast: Cast, skip: list[tuple[int, int]]) -> None
             if m is not None and (t.dep_ == "appos" or root.dep_ == "appos"):
                 target = m
                 break
+        if target is None and root.dep_ == "conj" and root.head.dep_ == "appos":
+            target = _person_at(cast, root.head.head)  # "Haass, a former diplomat and outgoing head of …"
         if target is None and not plural:
             # "Ambassador to Afghanistan Zamai Khalizad": a name inside the role's own phrase
             inner = [_person_at(cast, t) for t in root.subtree if t.i > root.i and t.i - root.i <= 8]
@@ -567,10 +573,8 @@ def _add_role_phrases(doc: Doc, cast: Cast, skip: list[tuple[int, int]]) -> None
 
 
 def _person_at(cast: Cast, t: Token) -> Mention | None:
-    for m in cast.mentions:
-        if m.kind == "person" and m.start <= t.idx < m.end:
-            return m
-    return None
+    m = cast.at_token(t.i)
+    return m if m is not None and m.kind == "person" else None
 
 
 def _holder(cast: Cast, office: str, pos: int, quals: list[str]) -> str | None:

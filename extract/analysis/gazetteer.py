@@ -8,6 +8,7 @@ surname. Two candidates or more is `ambiguous`: nothing is merged, the caller re
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -85,6 +86,7 @@ _ROLE_WORDS = {  # most specific first
 }
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_name(name: str) -> str:
     """Lowercase, no accents, no possessive, no leading titles: the form aliases are compared in."""
     text = unicodedata.normalize("NFKD", name)
@@ -128,12 +130,17 @@ class Gazetteer:
     def __post_init__(self) -> None:
         self._alias: dict[str, set[str]] = {}
         self._surname: dict[str, set[str]] = {}
+        # people by the first letter of each of their surnames: fuzzy matching compares within one letter
+        self._by_initial: dict[str, list[Entry]] = {}
         for e in self.entries.values():
             for n in e.names:
                 self._alias.setdefault(normalize_name(n), set()).add(e.id)
                 words = normalize_name(n).split()
                 if e.kind == "person" and len(words) >= 2:
                     self._surname.setdefault(words[-1], set()).add(e.id)
+                    bucket = self._by_initial.setdefault(words[-1][:1], [])
+                    if e not in bucket:
+                        bucket.append(e)
 
     def get(self, entry_id: str) -> Entry:
         return self.entries[entry_id]
@@ -170,7 +177,7 @@ class Gazetteer:
             return self._one(near, "fuzzy") if near else GazMatch(None, "none")
         if not all(w[:1].isalpha() for w in words) or len(words) > 4:
             return GazMatch(None, "none")
-        near = {e.id for e in self.entries.values() if e.kind == "person" and _close_full(words, e)}
+        near = {e.id for e in self._by_initial.get(words[-1][:1], ()) if _close_full(words, e)}
         return self._one(near, "fuzzy") if near else GazMatch(None, "none")
 
     def by_role(self, phrase: str, *, present: Iterable[str]) -> GazMatch:

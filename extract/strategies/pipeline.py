@@ -128,7 +128,9 @@ class _EvidenceFirst:
         if q.words < MIN_DIRECT_WORDS:
             return False
         doc = self.a.doc
-        before = [t for t in doc if t.idx < q.start - 1][-3:]
+        at = doc.char_span(q.start, q.end, alignment_mode="expand")
+        first = at.start if at is not None else 0
+        before = [t for t in doc[max(0, first - 4) : first] if t.idx < q.start - 1][-3:]
         if any(t.lemma_.lower() in _NAMING for t in before[-2:]):
             return False
         # 'complained that Washington “does not respect” Moscow': a short fragment of reported speech
@@ -294,7 +296,9 @@ class _EvidenceFirst:
                     )
                     continue
                 people = self._side_by_side(cue.participants)
-                if len(people) < 2 and not (people and cue.trigger.lemma_.lower() == "visit"):
+                if len(people) < 2:
+                    continue
+                if self._refers_back(cue, people):
                     continue
                 window = a.text[max(s.start, cue.trigger.idx - 80) : min(s.end, cue.trigger.idx + 140)]
                 iso, written = resolve_date(window, published=a.published)
@@ -315,6 +319,21 @@ class _EvidenceFirst:
                         evidence=[a.span(s.start, s.end)],
                     )
                 )
+
+    def _refers_back(self, cue: cues.MeetingCue, people: list[Actor]) -> bool:
+        """'… participated in the meeting': a definite meeting noun names the meeting reported before;
+        its new participants join that one instead of making a second."""
+        t = cue.trigger
+        definite = t.pos_ == "NOUN" and any(
+            c.dep_ == "det" and c.lower_ in {"the", "this", "that"} for c in t.children
+        )
+        earlier = [m for m in self.out.meetings if m.topic == t.lemma_.lower()]
+        if not definite or not earlier:
+            return False
+        meeting = earlier[-1]
+        known = {p.canonical for p in meeting.participants}
+        meeting.participants.extend(p for p in people if p.canonical not in known and p.kind != "group")
+        return True
 
     def _drop_vague(self) -> None:
         """A meeting of unnamed offices only ('the former US ambassador had lunch with the Russian
