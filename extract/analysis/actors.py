@@ -168,6 +168,12 @@ class _Name:
 def _is_name_token(t: Token) -> bool:
     if t.lower_ in {"jr", "jr.", "sr", "sr."}:
         return False
+    if t.lower_ in _PARTICLES and t.is_lower and 0 < t.i < len(t.doc) - 1:
+        # "Ursula von der Leyen", "Lula da Silva": a particle between parts of a name
+        prev, nxt = t.nbor(-1), t.nbor(1)
+        return (prev.tag_ in _NAME_TAGS or prev.lower_ in _PARTICLES) and (
+            nxt.is_title or nxt.lower_ in _PARTICLES
+        )
     if t.text == "-" and not t.whitespace_ and t.i > 0 and not t.nbor(-1).whitespace_:
         # "Eui-kyeom", "Jae-in": a hyphen inside a name joins its parts
         return t.nbor(-1).tag_ in _NAME_TAGS and t.i + 1 < len(t.doc) and t.nbor(1).is_alpha
@@ -336,7 +342,7 @@ def _acts(tok: Token) -> bool:
     verb = tok.head
     if tok.dep_ == "nsubj" and verb.lemma_ in SPEECH_LEMMAS | MEETING_LEMMAS | DEMAND_LEMMAS:
         return True
-    if tok.dep_ == "dobj" and verb.lemma_ in {"meet", "receive", "host"}:
+    if tok.dep_ == "dobj" and verb.lemma_ in {"meet", "receive", "host", "urge", "press", "call", "tell"}:
         return True
     return tok.dep_ == "conj" and tok.head.dep_ == "nsubj" and _acts(tok.head)
 
