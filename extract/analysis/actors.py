@@ -15,9 +15,9 @@ from __future__ import annotations
 import functools
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
-from spacy.tokens import Doc, Span, Token
 
 from schemas import Actor, ActorKind
 
@@ -31,6 +31,9 @@ from .lexicon import (
     SPEECH_LEMMAS,
     TITLE_WORDS,
 )
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
 
 __all__ = ["ACTOR_KINDS", "Cast", "Mention", "default_gazetteer", "find_cast"]
 

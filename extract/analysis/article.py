@@ -7,14 +7,16 @@ import functools
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
-
-from spacy.tokens import Doc, Span
+from typing import TYPE_CHECKING
 
 from schemas import Evidence
 
 from .actors import Cast, find_cast
 from .nlp import DEFAULT_PIPELINE, parse
 from .text import Quote, Sentence, find_quotes, ignored_spans, split_sentences
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span
 
 __all__ = ["Article"]
 
@@ -58,6 +60,11 @@ class Article:
     @functools.cached_property
     def cast(self) -> Cast:
         return find_cast(self.doc, skip=self.ignored)
+
+    def prepare(self) -> Article:
+        """Compute the parse and everything read off it now (in a worker thread, say) rather than lazily."""
+        _ = self.sentences, self.quotes, self.cast
+        return self
 
     def is_ignored(self, start: int, end: int) -> bool:
         """Whether [start, end) lies inside one ignored span (its end may fall one past the span's)."""

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-
-from spacy.tokens import Doc, Span, Token
+from typing import TYPE_CHECKING
 
 from schemas import MeetingStatus
 
@@ -29,6 +28,9 @@ from .lexicon import (
     PROPOSE_LEMMAS,
     SPEECH_LEMMAS,
 )
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
 
 __all__ = [
     "Attribution",

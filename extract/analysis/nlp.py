@@ -19,12 +19,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from spacy.tokens import Doc
-
 from ..errors import ConfigError
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Doc
 
 __all__ = ["DEFAULT_PIPELINE", "PINNED", "load", "package_digest", "parse", "parse_many"]
 
@@ -37,14 +36,16 @@ PINNED = {
 _DISABLE: tuple[str, ...] = ()
 
 _lock = threading.Lock()
+_parsing = threading.Lock()
 _loaded: dict[str, Language] = {}
 
 
 def _reset_after_fork() -> None:
     """A child forked while another thread held the lock would wait on it forever; the pipelines
     themselves are plain Python and numpy objects, safe to keep."""
-    global _lock
+    global _lock, _parsing
     _lock = threading.Lock()
+    _parsing = threading.Lock()
 
 
 os.register_at_fork(after_in_child=_reset_after_fork)
@@ -169,11 +170,12 @@ def _pieces(text: str) -> list[str]:
 def parse(text: str, *, pipeline: str = DEFAULT_PIPELINE, sentences_only: bool = False) -> Doc:
     """One text, parsed; offsets refer to `text` itself, however long it is."""
     nlp = load(pipeline, sentences_only=sentences_only)
-    if len(text) <= _PIECE:
-        return nlp(text)
-    from spacy.tokens import Doc
+    with _parsing:  # one parse at a time per process: callers in several threads share one pipeline
+        if len(text) <= _PIECE:
+            return nlp(text)
+        from spacy.tokens import Doc
 
-    return Doc.from_docs(list(nlp.pipe(_pieces(text), batch_size=4)), ensure_whitespace=False)
+        return Doc.from_docs(list(nlp.pipe(_pieces(text), batch_size=4)), ensure_whitespace=False)
 
 
 def parse_many(

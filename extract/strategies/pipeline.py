@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from ..analysis.actors import Mention
 from ..analysis.article import Article
 from ..analysis.dates import resolve_date
 from ..analysis.grounding import locate
+from ..analysis.lexicon import SPEECH_LEMMAS
 from ..analysis.text import Quote, Sentence
 from ..errors import ModelOutputInvalid
 from ..model.backend import Backend, validation_context
@@ -49,6 +51,8 @@ async def run_strategy(strategy: str, article: Article, backend: Backend | None)
     if strategy == "single-call":
         assert backend is not None
         return await _single_call(article, backend)
+    # the parse is CPU work: done in a worker thread, the event loop keeps serving other articles' calls
+    await asyncio.to_thread(article.prepare)
     return await _EvidenceFirst(article, None if strategy == "rules-only" else backend).run()
 
 
@@ -135,7 +139,7 @@ class _EvidenceFirst:
             return False
         # 'complained that Washington “does not respect” Moscow': a short fragment of reported speech
         fragment = q.words < 4 and bool(before) and before[-1].is_alpha
-        return not fragment or before[-1].lemma_.lower() in cues.SPEECH_LEMMAS
+        return not fragment or before[-1].lemma_.lower() in SPEECH_LEMMAS
 
     def _quote_attribution(self, q: Quote) -> cues.Attribution | None:
         """The speech predicate nearest the quote in its sentence(s), outside the quote: its subject."""
