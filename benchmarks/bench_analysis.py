@@ -76,25 +76,39 @@ def main() -> None:
     runs: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
     with tempfile.TemporaryDirectory(prefix="parley-before-") as tmp:
         tree = Path(tmp) / "tree"
-        subprocess.run(["git", "worktree", "add", "--detach", str(tree), args.before], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(tree), args.before],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         try:
             for _ in range(args.rounds):
                 runs["before"].append(_measure(tree))
                 runs["after"].append(_measure(ROOT))
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False, capture_output=True)
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", str(tree)],
+                cwd=ROOT,
+                check=False,
+                capture_output=True,
+            )
     keys = ("ms_per_1000_words", "articles_per_s", "startup_s", "max_article_s")
     result = {name: {k: median([r[k] for r in rs]) for k in keys} for name, rs in runs.items()}
     words = sum(len(p.read_text(encoding="utf-8").split()) for p in ARTICLES)
     rows = [[name, *(result[name][k] for k in keys)] for name in ("before", "after")]
-    rows.append(
-        ["after/before", *(result["after"][k] / max(result["before"][k], 1e-9) for k in keys)]
-    )
+    rows.append(["after/before", *(result["after"][k] / max(result["before"][k], 1e-9) for k in keys)])
     print(f"{len(ARTICLES)} articles, {words:,} words; median of {args.rounds} alternating rounds")
     print(table(["analysis", "ms / 1,000 words", "articles/s", "start-up s", "slowest article s"], rows))
     write_result(
         "analysis",
-        {"before_rev": args.before, "articles": len(ARTICLES), "words": words, "rounds": args.rounds, **result},
+        {
+            "before_rev": args.before,
+            "articles": len(ARTICLES),
+            "words": words,
+            "rounds": args.rounds,
+            **result,
+        },
     )
 
 

@@ -26,7 +26,7 @@ import instructor
 import openai
 from pydantic import BaseModel
 
-from extract import extract_article, resolve_settings
+from extract import extract_article, resolve_settings, using_backend
 from extract.api import get_backend
 from extract.model.backend import Reply
 from extract.settings import Settings
@@ -66,7 +66,8 @@ def measure(strategy: str, delay: float, rounds: int) -> dict[str, Any]:
         calls, bodies = [], []
         for text in texts:  # capture pass (also warms imports, the client and the connection)
             rec = Recorder(get_backend(settings))
-            extract_article(text, settings=settings, backend=rec)
+            with using_backend(rec):
+                extract_article(text, settings=settings)
             calls.append(rec.calls)
             bodies.append(fake_log(url))
         raw = openai.OpenAI(base_url=url, api_key="bench", max_retries=0)

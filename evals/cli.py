@@ -49,7 +49,9 @@ def _table(title: str, columns: tuple[str, ...], rows: list[list[str]]) -> Table
 def _print_summary(label: str, summary: dict[str, Any]) -> None:
     title = f"{label}: macro F1 {summary['macro_f1']:.3f}, grounded {summary['grounded_rate']:.2f}"
     console.print(_table(title, ("type", "TP", "FP", "FN", "P", "R", "F1"), summary_rows(summary)))
-    console.print(_table("roles and fields on pairs that share evidence", ("role", "accuracy", "n"), role_rows(summary)))
+    console.print(
+        _table("roles and fields on pairs that share evidence", ("role", "accuracy", "n"), role_rows(summary))
+    )
     if confusion_rows(summary):
         console.print(
             _table(

@@ -17,9 +17,10 @@ from typing import Any
 
 from extract import aextract_article
 from extract.analysis.dates import resolve_date
-from extract.resolve.events import merge_events
 from extract.analysis.gazetteer import normalize_name
+from extract.resolve.events import merge_events
 from extract.resolve.resolve import resolve_actors, resolve_extraction
+from extract.settings import Strategy
 from schemas import Actor, ArticleExtraction
 
 from .expectations import ExpActor, Expectations, load_all, load_expectations, seeds_dir
@@ -60,7 +61,7 @@ def load_dataset(name: str) -> Dataset:
     return Dataset(name, exps, gold[name], gold.get("codes", {}) if name == "synthetic" else {})
 
 
-async def run_dataset(ds: Dataset, *, strategy: str = "rules-only") -> dict[str, ArticleExtraction]:
+async def run_dataset(ds: Dataset, *, strategy: Strategy = "rules-only") -> dict[str, ArticleExtraction]:
     out = {}
     for article, (text, exp) in ds.articles.items():
         out[article] = await aextract_article(text, published=exp.published, strategy=strategy, cache=False)

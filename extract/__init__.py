@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .api import aextract_article, close, extract_article
+from .api import ExtractOptions, aextract_article, close, extract_article, using_backend
 from .errors import (
     CacheError,
     ConfigError,
@@ -15,24 +15,28 @@ from .errors import (
     ModelUnavailable,
 )
 from .model.backend import Backend, FakeBackend, OpenAIBackend
-from .settings import Settings, resolve_settings
+from .settings import Mode, Settings, Strategy, resolve_settings
 
 __all__ = [
     "Backend",
     "CacheError",
     "ConfigError",
     "ExtractError",
+    "ExtractOptions",
     "FakeBackend",
     "InputRejected",
     "LocalExtraMissing",
+    "Mode",
     "ModelOutputInvalid",
     "ModelRequestFailed",
     "ModelTransportError",
     "ModelUnavailable",
     "OpenAIBackend",
     "Settings",
+    "Strategy",
     "aextract_article",
     "close",
     "extract_article",
     "resolve_settings",
+    "using_backend",
 ]

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import functools
 import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypedDict, TypeVar
 
 import prompts
 import schemas
@@ -25,12 +27,26 @@ from .model import server
 from .model.backend import Backend, OpenAIBackend, usage_scope
 from .model.cache import ResponseCache
 from .resolve.codes import code_extraction
-from .settings import Settings, resolve_settings
+from .settings import Mode, Settings, Strategy, resolve_settings
 from .strategies.pipeline import Article, Proposal, run_strategy
 
-__all__ = ["aextract_article", "close", "extract_article", "get_backend"]
+__all__ = [
+    "ExtractOptions",
+    "aextract_article",
+    "close",
+    "current_backend",
+    "extract_article",
+    "get_backend",
+    "refuse_running_loop",
+    "using_backend",
+]
 
 log = logging.getLogger("parley")
+P = ParamSpec("P")
+R = TypeVar("R")
+_backend_override: contextvars.ContextVar[Backend | None] = contextvars.ContextVar(
+    "parley_backend", default=None
+)
 _backends: dict[tuple[Any, ...], OpenAIBackend] = {}
 _caches: dict[Path, ResponseCache] = {}
 _inherited: list[object] = []  # a forked child's copies of the parent's clients and cache handles
@@ -72,6 +88,31 @@ def _forget_after_fork() -> None:
 os.register_at_fork(after_in_child=_forget_after_fork)
 
 
+@contextlib.contextmanager
+def using_backend(backend: Backend) -> Iterator[Backend]:
+    """Within this block (this thread or task, and tasks it starts), every extraction asks `backend` instead
+    of the configured model, and its results are neither read from nor written to the cache. For tests
+    (`FakeBackend().enqueue(...)`) and tools that capture or replay requests; not a front-door option."""
+    token = _backend_override.set(backend)
+    try:
+        yield backend
+    finally:
+        _backend_override.reset(token)
+
+
+def current_backend() -> Backend | None:
+    """The backend set by the innermost `using_backend` block around this call, if any."""
+    return _backend_override.get()
+
+
+async def _with_backend(backend: Backend | None, coro: Coroutine[Any, Any, R]) -> R:
+    """Run `coro` on another thread's loop with the caller's `using_backend` (a context does not travel)."""
+    if backend is None:
+        return await coro
+    with using_backend(backend):
+        return await coro
+
+
 def _cache_for(settings: Settings) -> ResponseCache | None:
     """One response cache per directory, shared by the per-call and the per-article entries."""
     if settings.cache_dir is None:
@@ -103,6 +144,7 @@ def _article_key(text: str, when: date | None, settings: Settings) -> dict[str, 
         "base_url": settings.base_url or "embedded",
         "model": settings.model,
         "strategy": settings.strategy,
+        "spacy_model": settings.spacy_model,  # another pipeline reads the text differently
         "mode": settings.resolved_mode(),
         "sampling": [
             settings.temperature,
@@ -141,37 +183,37 @@ async def aextract_article(
     model: str | None = None,
     base_url: str | None = None,
     api_key: str | None = None,
-    strategy: str | None = None,
-    mode: str | None = None,
-    cache: bool | str | Path | None = None,
-    timeout: float | None = None,
-    max_transport_retries: int | None = None,
-    max_validation_retries: int | None = None,
-    temperature: float | None = None,
+    strategy: Strategy | None = None,
+    mode: Mode | None = None,
+    cache: bool | str | os.PathLike[str] | None = None,
     settings: Settings | None = None,
-    backend: Backend | None = None,
 ) -> ArticleExtraction:
     """Extract meetings, statements and demands from one article; every returned item is grounded.
 
-    Options left as None come from the environment (PARLEY_BASE_URL, PARLEY_MODEL, OPENAI_API_KEY, …), then
-    defaults. With no base URL, the embedded SmolLM2-135M server is started and shared. `backend` replaces the
-    model (tests use `FakeBackend`).
+    Options (keyword-only; one left as None comes from `settings`, else the environment, else the default):
+      published: the article's publication date (`date` or "YYYY-MM-DD"); relative dates resolve against it.
+      model: model name sent to the server (PARLEY_MODEL; default SmolLM2-135M-Instruct).
+      base_url: any OpenAI-compatible server (PARLEY_BASE_URL); none: the embedded model is started, shared.
+      api_key: the server's key (PARLEY_API_KEY or OPENAI_API_KEY; never logged).
+      strategy: "evidence-first" (default), "rules-only" (no model) or "single-call" (PARLEY_STRATEGY).
+      mode: how answers are constrained: "auto" (default), "tools", "json", "json_schema", "md_json"
+        (PARLEY_MODE).
+      cache: True (default: PARLEY_CACHE_DIR or the user cache dir), False (PARLEY_NO_CACHE=1), or a folder.
+      settings: a `Settings` from `resolve_settings(...)` for the rarely used knobs (timeout, retry caps,
+        backoff, temperature, seed, max_tokens); the options above override its fields.
     """
     text = check_text(text)
     when = _parse_date(published)
-    if settings is None:
-        settings = resolve_settings(
-            model=model,
-            base_url=base_url,
-            api_key=api_key,
-            strategy=strategy,
-            mode=mode,
-            cache=cache,
-            timeout=timeout,
-            max_transport_retries=max_transport_retries,
-            max_validation_retries=max_validation_retries,
-            temperature=temperature,
-        )
+    settings = resolve_settings(
+        base=settings,
+        model=model,
+        base_url=base_url,
+        api_key=api_key,
+        strategy=strategy,
+        mode=mode,
+        cache=cache,
+    )
+    backend = current_backend()
     started = time.perf_counter()
     store = _cache_for(settings) if backend is None else None  # a caller's backend is not a known model
     key = _article_key(text, when, settings) if store is not None and store.enabled else None
@@ -179,7 +221,7 @@ async def aextract_article(
         hit = _cached_result(store, key, started)
         if hit is not None:
             return hit
-    article = Article(text, when)
+    article = Article(text, when, settings.spacy_model)
     if backend is None and settings.strategy != "rules-only":
         backend = get_backend(settings)
     with usage_scope() as usage:
@@ -230,23 +272,55 @@ def _cached_result(cache: ResponseCache, key: dict[str, Any], started: float) ->
     return hit.model_copy(update={"meta": meta})
 
 
-def extract_article(text: str, **options: Any) -> ArticleExtraction:
-    """Blocking twin of `aextract_article` (same keyword-only options).
+class ExtractOptions(TypedDict, total=False):
+    """`aextract_article`'s options as a type, for functions that pass them on (`**options:
+    Unpack[ExtractOptions]`, as `extract_articles` does). A test holds it equal to the signature."""
 
-    Every blocking call runs on one shared event loop thread, so the HTTP client and its keep-alive
-    connections are reused from one call to the next."""
+    published: date | str | None
+    model: str | None
+    base_url: str | None
+    api_key: str | None
+    strategy: Strategy | None
+    mode: Mode | None
+    cache: bool | str | os.PathLike[str] | None
+    settings: Settings | None
+
+
+def refuse_running_loop(name: str, instead: str) -> None:
+    """A blocking call inside an event loop would block that loop: say which async twin to await."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        pass
-    else:
-        raise ConfigError(
-            "extract_article() was called inside a running event loop: await aextract_article() instead"
-        )
-    settings = options.get("settings")
-    if options.get("backend") is None and (settings is None or settings.base_url is None):
-        server.install_hooks()  # from the caller's thread: the embedded server may start on the loop thread
-    return run_blocking(aextract_article(text, **options))
+        return
+    raise ConfigError(f"{name}() was called inside a running event loop: {instead} instead")
+
+
+def _blocking_twin(afn: Callable[P, Coroutine[Any, Any, R]], name: str) -> Callable[P, R]:
+    """The blocking function with `afn`'s very signature (for type checkers and `inspect.signature`): the
+    options are written once, on the async function.
+
+    Every blocking call runs on one shared event loop thread, so the HTTP client and its keep-alive
+    connections are reused from one call to the next."""
+
+    @functools.wraps(afn)
+    def blocking(*args: P.args, **kwargs: P.kwargs) -> R:
+        refuse_running_loop(name, f"await {afn.__name__}()")
+        backend = current_backend()
+        settings = kwargs.get("settings")
+        if backend is None and kwargs.get("base_url") is None and getattr(settings, "base_url", None) is None:
+            server.install_hooks()  # from the caller's thread: the embedded server may start on the loop thread
+        return run_blocking(_with_backend(backend, afn(*args, **kwargs)))
+
+    blocking.__name__ = blocking.__qualname__ = name
+    return blocking
+
+
+extract_article = _blocking_twin(aextract_article, "extract_article")
+extract_article.__doc__ = (
+    "Blocking twin of `aextract_article`: the same options, the same result, for code without an event loop."
+    + "\n\n    "
+    + (aextract_article.__doc__ or "").split("\n\n", 1)[1].strip()
+)
 
 
 def _parse_date(value: date | str | None) -> date | None:

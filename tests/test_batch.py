@@ -126,11 +126,13 @@ async def test_resume_after_a_crash_writes_every_id_exactly_once(tmp_path: Path)
     items = load_inputs(write_articles(tmp_path / "in", 12))
     out = tmp_path / "out.jsonl"
     calls = 0
+    hanging = asyncio.Event()
 
     async def crashing(item: Any) -> Any:
         nonlocal calls
         calls += 1
         if calls > 5:
+            hanging.set()
             await asyncio.sleep(3600)  # hangs until the run is cancelled, as Ctrl-C does under asyncio.run
         return await real(item)
 
@@ -138,10 +140,14 @@ async def test_resume_after_a_crash_writes_every_id_exactly_once(tmp_path: Path)
 
     settings = resolve_settings(strategy="rules-only", cache=False)
     real = default_extractor(settings, backend=None, chunk_chars=0, overlap=0)
-    with pytest.raises(TimeoutError):
-        await asyncio.wait_for(
-            run_batch(items, out=out, settings=settings, concurrency=3, extractor=crashing), timeout=1.0
-        )
+    run = asyncio.ensure_future(
+        run_batch(items, out=out, settings=settings, concurrency=3, extractor=crashing)
+    )
+    await asyncio.wait_for(hanging.wait(), timeout=60)  # however long the first article takes (model load)
+    await asyncio.sleep(0.1)  # the other workers finish what they hold, or hang too
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
     done_before = len(out.read_text(encoding="utf-8").splitlines())
     assert 0 < done_before < 12
     with out.open("ab") as fh:  # and the kill landed in the middle of a write

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -141,4 +142,5 @@ def test_report_links_highlights_to_items_and_exports_csv(tmp_path: Path) -> Non
     assert 'id="a0-m0-ev' in page and 'href="#a0-m0-ev' in page  # item -> highlight
     assert page.count("data:text/csv;charset=utf-8,") == 4
     assert "Tomas%20Brandt1" in page  # the CSV carries the rows
-    assert "<script" not in page and "http" not in page.split("<body>")[1].split("Articles")[0]
+    assert not re.search(r"<(?:link|img|iframe)\b|\bsrc=|@import|url\(", page)  # styles and script inline
+    assert "http" not in page.split("<body>")[1].split("Articles")[0]

@@ -13,7 +13,7 @@ import instructor
 import pytest
 from pydantic import BaseModel
 
-from extract import aextract_article, extract_article, resolve_settings
+from extract import aextract_article, extract_article, resolve_settings, using_backend
 from extract import api as api_module
 from extract.api import get_backend
 from extract.errors import ModelOutputInvalid
@@ -147,7 +147,8 @@ def test_a_callers_backend_is_not_served_from_the_cache(fake: FakeOpenAI, tmp_pa
     settings = settings_for(fake, tmp_path / "cache")
     extract_article(ARTICLE, settings=settings)
     mine = OpenAIBackend(settings, base_url=fake.base_url, cache=None)
-    result = extract_article(ARTICLE, settings=settings, backend=mine)
+    with using_backend(mine):
+        result = extract_article(ARTICLE, settings=settings)
     assert not result.meta.cached and len(fake.requests) == 2
 
 

@@ -162,7 +162,10 @@ def test_ignored_spans_stay_inside_one_line(text: str) -> None:
         ("Mr. Antov met Dr. Lopez. They talked.", ["Mr. Antov met Dr. Lopez.", "They talked."]),
         # every kind of line break ends a sentence; a single letter and a period read as an initial
         ("a\r\nb. C\rd\u2028e", ["a", "b. C", "d", "e"]),
-        ("“We agreed,” Kovac said. “There is more to do.”", ["“We agreed,” Kovac said.", "“There is more to do.”"]),
+        (
+            "“We agreed,” Kovac said. “There is more to do.”",
+            ["“We agreed,” Kovac said.", "“There is more to do.”"],
+        ),
     ],
 )
 def test_known_examples_still_split_as_before(text: str, want: list[str]) -> None:

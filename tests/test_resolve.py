@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from extract.errors import ConfigError
 from extract.analysis.gazetteer import load_gazetteer
+from extract.errors import ConfigError
 from extract.resolve.resolve import resolve_actors, resolve_extraction
 from schemas import Actor, ArticleExtraction, Evidence, Meeting, Meta, Statement
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from extract.model import server
 from extract.errors import ModelUnavailable
+from extract.model import server
 from extract.model.server import EmbeddedServer
 
 pytestmark = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from ..analysis.htmltext import html_to_article
 from ..errors import ExtractError, InputRejected
 
-__all__ = ["SUFFIXES", "InputItem", "content_hash", "load_inputs"]
+__all__ = ["SUFFIXES", "InputItem", "as_item", "content_hash", "load_inputs"]
 
 log = logging.getLogger("parley")
 SUFFIXES = {".txt", ".md", ".html", ".htm"}
@@ -153,3 +154,30 @@ def load_inputs(path: Path) -> list[InputItem]:
             continue
         seen[item.id] = item
     return list(seen.values())
+
+
+def as_item(
+    value: str | Mapping[str, Any] | InputItem, index: int, *, published: str | None = None
+) -> InputItem:
+    """One article handed over from Python: a text (its id is its position, `index`), a mapping with `text`
+    and optionally `id`, `published`, `url`, `title` and `html` (as a JSONL line), or an `InputItem`.
+    `published` applies where the article has no date of its own. Anything else is an item with an error."""
+    if isinstance(value, InputItem):
+        return value
+    if isinstance(value, str):
+        return _item(str(index), value, published=published, source=f"#{index}")
+    id = str(value["id"]) if isinstance(value, Mapping) and value.get("id") is not None else str(index)
+    if isinstance(value, Mapping) and isinstance(value.get("text"), str):
+        row = dict(value)
+        return _item(
+            id,
+            row["text"],
+            published=_opt(row, "published") or published,
+            url=_opt(row, "url"),
+            title=_opt(row, "title"),
+            source=f"#{index}",
+            html=bool(row.get("html")),
+        )
+    what = "a mapping without a string `text`" if isinstance(value, Mapping) else type(value).__name__
+    message = f"article #{index} is {what}: pass a str, a mapping with `text`, or an InputItem"
+    return _failed(id, "InputRejected", message, raw=repr(value), source=f"#{index}")

@@ -28,7 +28,7 @@ from pydantic import BaseModel
 
 from schemas import ArticleExtraction
 
-from ..api import aextract_article
+from ..api import aextract_article, using_backend
 from ..errors import ConfigError, ExtractError, ModelOutputInvalid, ModelRequestFailed, ModelTransportError
 from ..model.backend import _MODES, Reply, _current_usage
 from ..settings import Settings
@@ -133,7 +133,8 @@ def _request_body(
 
 async def _capture(text: str, published: str | None, settings: Settings) -> dict[str, Any]:
     try:
-        await aextract_article(text, published=published, settings=settings, backend=_CaptureBackend())
+        with using_backend(_CaptureBackend()):
+            await aextract_article(text, published=published, settings=settings)
     except _Captured as cap:
         return _request_body(settings, cap.messages, cap.response_model)
     raise ConfigError("the single-call strategy made no model call")  # pragma: no cover
@@ -262,15 +263,9 @@ async def _replay(
     for custom_id in entry["chunks"]:
         call = calls[custom_id]
         chunk = Chunk(call["start"], call["end"], entry["text"][call["start"] : call["end"]])
-        backend = _ReplayBackend(_answer(rows.get(custom_id)), settings.resolved_mode())
-        parts.append(
-            (
-                chunk,
-                await aextract_article(
-                    chunk.text, published=entry["published"], settings=settings, backend=backend
-                ),
-            )
-        )
+        with using_backend(_ReplayBackend(_answer(rows.get(custom_id)), settings.resolved_mode())):
+            result = await aextract_article(chunk.text, published=entry["published"], settings=settings)
+        parts.append((chunk, result))
     return merge_chunks(entry["text"], parts), len(parts)
 
 

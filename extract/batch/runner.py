@@ -10,15 +10,16 @@ failed, missing and changed ones. Articles with the same content are extracted o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from schemas import ArticleExtraction
 
-from ..api import aextract_article
+from ..api import aextract_article, using_backend
 from ..errors import ExtractError, ModelUnavailable
 from ..model.backend import Backend
 from ..settings import Settings
@@ -27,7 +28,16 @@ from .inputs import InputItem
 from .progress import BatchStats, NullProgress, ProgressSink
 from .store import BatchRecord, ErrorInfo, ResultStore
 
-__all__ = ["DEFAULT_CHUNK_CHARS", "Extractor", "chunk_chars_for", "make_record", "plan", "run_batch"]
+__all__ = [
+    "DEFAULT_CHUNK_CHARS",
+    "Extractor",
+    "Outcome",
+    "chunk_chars_for",
+    "iter_batch",
+    "make_record",
+    "plan",
+    "run_batch",
+]
 
 log = logging.getLogger("parley")
 
@@ -107,11 +117,149 @@ def default_extractor(
 ) -> Extractor:
     async def extract(item: InputItem) -> tuple[ArticleExtraction, int]:
         async def one(text: str) -> ArticleExtraction:
-            return await aextract_article(text, published=item.published, settings=settings, backend=backend)
+            with using_backend(backend) if backend is not None else contextlib.nullcontext():
+                return await aextract_article(text, published=item.published, settings=settings)
 
         return await aextract_chunked(item.text, one, max_chars=chunk_chars, overlap=overlap)
 
     return extract
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One article's record as it is saved, with the result a caller wants for it."""
+
+    record: BatchRecord
+    result: ArticleExtraction | None  # for a duplicate: the result of the article with the same content
+    resumed: bool = False  # done by an earlier run: read from the results file, not extracted now
+
+
+class _NoStore:
+    """Results kept by nobody: a run without a results file (nothing to resume)."""
+
+    def open(self, *, redo: Callable[[BatchRecord], bool]) -> dict[str, BatchRecord]:
+        return {}
+
+    def append(self, record: BatchRecord) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+async def iter_batch(
+    items: list[InputItem],
+    *,
+    out: Path | None,
+    settings: Settings,
+    concurrency: int = 4,
+    backend: Backend | None = None,
+    progress: ProgressSink | None = None,
+    chunk_chars: int | None = None,
+    overlap: int = 600,
+    extractor: Extractor | None = None,
+    stats: BatchStats | None = None,
+    resumed: bool = False,
+) -> AsyncGenerator[Outcome, None]:
+    """Extract every item not yet done in `out` (None: keep nothing) and yield each outcome as it is saved.
+
+    A record is appended to `out` before it is yielded, so a consumer that stops early (or is cancelled)
+    loses only the articles in flight, which a rerun does. `resumed=True` also yields, first, the records
+    an earlier run already holds for these items. Raises `ModelUnavailable` (after saving finished work)
+    when no model server answers: that is a setup problem, not an article's failure.
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    extract = extractor or default_extractor(
+        settings, backend=backend, chunk_chars=chunk_chars_for(settings, chunk_chars), overlap=overlap
+    )
+    sink = progress or NullProgress()
+    store: ResultStore | _NoStore = ResultStore(out) if out is not None else _NoStore()
+    current = {i.id: i.content_hash for i in items}
+    done = store.open(redo=lambda r: not r.done or (r.id in current and current[r.id] != r.content_hash))
+    work = plan(items, done)
+    stats = stats if stats is not None else BatchStats()
+    stats.total, stats.skipped = len(items), work.skipped
+    queue: asyncio.Queue[InputItem] = asyncio.Queue()
+    for item in work.todo:
+        queue.put_nowait(item)
+    finished: asyncio.Queue[Outcome | None] = asyncio.Queue()  # None: a worker has stopped
+    stopped_by: list[BaseException] = []
+
+    def save(record: BatchRecord, result: ArticleExtraction | None) -> None:
+        store.append(record)
+        stats.add(record)
+        sink.update(record, stats)
+        finished.put_nowait(Outcome(record, result))
+
+    def original(rec: BatchRecord) -> ArticleExtraction | None:
+        first = done.get(rec.duplicate_of or "")
+        return rec.result or (first.result if first is not None else None)
+
+    async def process(item: InputItem) -> None:
+        started = time.perf_counter()
+        if item.error is not None:
+            kind, message = item.error
+            info = ErrorInfo(kind=kind, message=message, attempts=0)
+            save(make_record(item, status="error", error=info), None)
+            return
+        try:
+            result, chunks = await extract(item)
+        except ModelUnavailable:
+            raise
+        except Exception as exc:  # failures are rows: one bad article never stops the batch
+            if not isinstance(exc, ExtractError):
+                log.exception("unexpected error on %s", item.id)
+            record = _error(item, exc, time.perf_counter() - started)
+        else:
+            elapsed = round(time.perf_counter() - started, 4)
+            record = make_record(item, status="ok", result=result, chunks=chunks, elapsed_s=elapsed)
+        save(record, record.result)
+        for other in work.followers.get(item.content_hash, []):
+            if record.status == "ok":
+                save(_duplicate(other, item.id), record.result)
+            else:
+                save(make_record(other, status="error", error=record.error, duplicate_of=item.id), None)
+
+    async def worker() -> None:
+        try:
+            while not stopped_by:
+                try:
+                    item = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                await process(item)
+        except Exception as exc:  # no model server, or the results file cannot be written
+            stopped_by.append(exc)
+        finally:
+            finished.put_nowait(None)
+
+    sink.start(stats)
+    workers: list[asyncio.Task[None]] = []
+    try:
+        if resumed:
+            for item in items:
+                rec = done.get(item.id)
+                if rec is not None and rec.content_hash == item.content_hash and rec.done:
+                    yield Outcome(rec, original(rec), resumed=True)
+        for record in work.instant:
+            save(record, original(record))
+        running = min(concurrency, max(1, len(work.todo)))
+        workers = [asyncio.create_task(worker()) for _ in range(running)]
+        while running:
+            outcome = await finished.get()
+            if outcome is not None:
+                yield outcome
+                continue
+            running -= 1
+            if stopped_by:
+                raise stopped_by[0]
+    finally:
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        sink.stop(stats)
+        store.close()
 
 
 async def run_batch(
@@ -131,69 +279,20 @@ async def run_batch(
     Raises `ModelUnavailable` (after saving finished work) when no model server answers: that is a setup
     problem, not an article's failure, and every remaining article would fail the same way.
     """
-    if concurrency < 1:
-        raise ValueError("concurrency must be at least 1")
-    extract = extractor or default_extractor(
-        settings, backend=backend, chunk_chars=chunk_chars_for(settings, chunk_chars), overlap=overlap
+    stats = BatchStats()
+    records = iter_batch(
+        items,
+        out=out,
+        settings=settings,
+        concurrency=concurrency,
+        backend=backend,
+        progress=progress,
+        chunk_chars=chunk_chars,
+        overlap=overlap,
+        extractor=extractor,
+        stats=stats,
     )
-    sink = progress or NullProgress()
-    store = ResultStore(out)
-    current = {i.id: i.content_hash for i in items}
-    done = store.open(redo=lambda r: not r.done or (r.id in current and current[r.id] != r.content_hash))
-    work = plan(items, done)
-    stats = BatchStats(total=len(items), skipped=work.skipped)
-    queue: asyncio.Queue[InputItem] = asyncio.Queue()
-    for item in work.todo:
-        queue.put_nowait(item)
-
-    def save(record: BatchRecord) -> None:
-        store.append(record)
-        stats.add(record)
-        sink.update(record, stats)
-
-    async def process(item: InputItem) -> None:
-        started = time.perf_counter()
-        if item.error is not None:
-            kind, message = item.error
-            save(make_record(item, status="error", error=ErrorInfo(kind=kind, message=message, attempts=0)))
-            return
-        try:
-            result, chunks = await extract(item)
-        except ModelUnavailable:
-            raise
-        except Exception as exc:  # failures are rows: one bad article never stops the batch
-            if not isinstance(exc, ExtractError):
-                log.exception("unexpected error on %s", item.id)
-            record = _error(item, exc, time.perf_counter() - started)
-        else:
-            elapsed = round(time.perf_counter() - started, 4)
-            record = make_record(item, status="ok", result=result, chunks=chunks, elapsed_s=elapsed)
-        save(record)
-        for other in work.followers.get(item.content_hash, []):
-            if record.status == "ok":
-                save(_duplicate(other, item.id))
-            else:
-                save(make_record(other, status="error", error=record.error, duplicate_of=item.id))
-
-    async def worker() -> None:
-        while True:
-            try:
-                item = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            await process(item)
-
-    sink.start(stats)
-    try:
-        for record in work.instant:
-            save(record)
-        try:
-            async with asyncio.TaskGroup() as tg:
-                for _ in range(min(concurrency, max(1, len(work.todo)))):
-                    tg.create_task(worker())
-        except* ModelUnavailable as group:
-            raise group.exceptions[0] from None
-    finally:
-        sink.stop(stats)
-        store.close()
+    async with contextlib.aclosing(records):
+        async for _ in records:
+            pass
     return stats
