@@ -24,450 +24,83 @@ __all__ = [
     "TITLE_WORDS",
 ]
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # someone says something: the grammatical subject is the speaker
-SPEECH_LEMMAS = frozenset(
-    [
-        "ask",
-        "advise",
-        "recommend",
-        "clarify",
-        "hail",
-        "commend",
-        "laud",
-        "slam",
-        "blast",
-        "thank",
-        "tout",
-        "signal",
-        "indicate",
-        "recount",
-        "mention",
-        "contend",
-        "concur",
-        "agree",
-        "disagree",
-        "question",
-        "retort",
-        "counter",
-        "vow",
-        "threaten",
-        "say",
-        "tell",
-        "add",
-        "state",
-        "stress",
-        "note",
-        "warn",
-        "insist",
-        "emphasize",
-        "emphasise",
-        "explain",
-        "declare",
-        "announce",
-        "claim",
-        "argue",
-        "reply",
-        "respond",
-        "write",
-        "affirm",
-        "reaffirm",
-        "reiterate",
-        "underline",
-        "underscore",
-        "comment",
-        "remark",
-        "acknowledge",
-        "assert",
-        "complain",
-        "lament",
-        "decry",
-        "dismiss",
-        "deny",
-        "confirm",
-        "describe",
-        "recall",
-        "predict",
-        "suggest",
-        "caution",
-        "maintain",
-        "observe",
-        "point",
-        "highlight",
-        "admit",
-        "concede",
-        "vow",
-        "pledge",
-        "promise",
-        "express",
-        "welcome",
-        "condemn",
-        "criticize",
-        "criticise",
-        "accuse",
-        "praise",
-        "brief",
-        "inform",
-        "assure",
-        "reassure",
-        "quote",
-    ]
+SPEECH_LEMMAS = _words(
+    """accuse acknowledge add admit advise affirm agree announce argue ask assert assure blast brief
+    caution claim clarify commend comment complain concede concur condemn confirm contend counter
+    criticise criticize declare decry deny describe disagree dismiss emphasise emphasize explain express
+    hail highlight indicate inform insist lament laud maintain mention note observe pledge point praise
+    predict promise question quote reaffirm reassure recall recommend recount reiterate remark reply
+    respond retort say signal slam state stress suggest tell thank threaten tout underline underscore
+    vow warn welcome write"""
 )
 # "according to X", "in a statement", "in remarks": nouns under which someone speaks
-SPEECH_NOUNS = frozenset(
-    ["statement", "remarks", "remark", "interview", "comments", "comment", "speech", "address", "post"]
-)
-
+SPEECH_NOUNS = _words("""address comment comments interview post remark remarks speech statement""")
 # someone asks something of someone: subject = demander
-DEMAND_LEMMAS = frozenset(
-    [
-        "demand",
-        "urge",
-        "press",
-        "insist",
-        "ask",
-        "request",
-        "require",
-        "call",
-        "want",
-        "push",
-        "appeal",
-        "implore",
-        "exhort",
-        "order",
-    ]
+DEMAND_LEMMAS = _words(
+    """appeal ask call demand exhort implore insist order press push request require urge want"""
 )
 # nominal demands: "a demand for", "calls for", "the request of"
-DEMAND_NOUNS = frozenset(["demand", "call", "request", "appeal", "ultimatum", "condition", "plea"])
-
+DEMAND_NOUNS = _words("""appeal call condition demand plea request ultimatum""")
 # meeting predicates; a phone call or video call is a meeting too
-MEETING_LEMMAS = frozenset(
-    [
-        "meet",
-        "host",
-        "receive",
-        "visit",
-        "confer",
-        "talk",
-        "speak",
-        "negotiate",
-        "hold",
-        "dine",
-        "lunch",
-        "chat",
-        "call",
-        "sit",
-        "greet",
-        "welcome",
-        "invite",
-    ]
+MEETING_LEMMAS = _words(
+    """call chat confer dine greet hold host invite lunch meet negotiate receive sit speak talk visit
+    welcome"""
 )
 # nouns that name a meeting ("talks between", "a summit", "a phone call")
-MEETING_NOUNS = frozenset(
-    [
-        "meeting",
-        "talks",
-        "talk",
-        "summit",
-        "call",
-        "conversation",
-        "negotiations",
-        "negotiation",
-        "visit",
-        "dialogue",
-        "consultations",
-        "lunch",
-        "dinner",
-        "breakfast",
-        "session",
-        "conference",
-        "phone",
-        "videoconference",
-    ]
+MEETING_NOUNS = _words(
+    """breakfast call conference consultations conversation dialogue dinner lunch meeting negotiation
+    negotiations phone session summit talk talks videoconference visit"""
 )
 # contact that is not a meeting: a summons, a démarche, a letter, an interview
-NOT_MEETING_LEMMAS = frozenset(["summon", "démarche", "demarche", "letter", "interview"])
-
+NOT_MEETING_LEMMAS = _words("""demarche démarche interview letter summon""")
 # the meeting is planned (agreed, scheduled) when governed by these
-PLAN_LEMMAS = frozenset(
-    ["plan", "schedule", "expect", "set", "agree", "arrange", "prepare", "due", "announce", "slate"]
-)
+PLAN_LEMMAS = _words("""agree announce arrange due expect plan prepare schedule set slate""")
 # the meeting is proposed when governed by these
-PROPOSE_LEMMAS = frozenset(
-    [
-        "want",
-        "seek",
-        "offer",
-        "propose",
-        "invite",
-        "suggest",
-        "hope",
-        "call",
-        "urge",
-        "ask",
-        "push",
-        "request",
-        "wish",
-        "try",
-        "aim",
-        "ready",
-        "pursue",
-    ]
+PROPOSE_LEMMAS = _words(
+    """aim ask call hope invite offer propose pursue push ready request seek suggest try urge want wish"""
 )
 # the meeting is declined (refused, cancelled, postponed) when governed by these or negated
-DECLINE_LEMMAS = frozenset(
-    [
-        "refuse",
-        "reject",
-        "cancel",
-        "decline",
-        "postpone",
-        "scrap",
-        "skip",
-        "boycott",
-        "snub",
-        "delay",
-        "suspend",
-        "abandon",
-        "shun",
-    ]
+DECLINE_LEMMAS = _words(
+    """abandon boycott cancel decline delay postpone refuse reject scrap shun skip snub suspend"""
 )
-
 # words of a title or office in front of a name ("Foreign Minister", "Crown Prince"): never part of it
-TITLE_WORDS = frozenset(
-    [
-        "president",
-        "vice",
-        "prime",
-        "minister",
-        "foreign",
-        "secretary",
-        "state",
-        "general",
-        "crown",
-        "prince",
-        "princess",
-        "king",
-        "queen",
-        "emir",
-        "sheikh",
-        "sultan",
-        "chancellor",
-        "ambassador",
-        "envoy",
-        "special",
-        "deputy",
-        "senator",
-        "sen.",
-        "rep.",
-        "representative",
-        "governor",
-        "mayor",
-        "spokesman",
-        "spokeswoman",
-        "spokesperson",
-        "chief",
-        "leader",
-        "premier",
-        "defense",
-        "defence",
-        "interior",
-        "finance",
-        "trade",
-        "mr",
-        "mr.",
-        "mrs",
-        "mrs.",
-        "ms",
-        "ms.",
-        "dr",
-        "dr.",
-        "gen.",
-        "lt.",
-        "col.",
-        "adm.",
-        "admiral",
-        "commander",
-        "marshal",
-        "former",
-        "acting",
-        "first",
-        "undersecretary",
-        "under",
-        "assistant",
-        "director",
-        "chairman",
-        "chairwoman",
-        "chair",
-        "head",
-        "commissioner",
-        "high",
-        "representative",
-        "minister-president",
-        "counsellor",
-        "counselor",
-        "adviser",
-        "advisor",
-        "national",
-        "security",
-        "supreme",
-        "sir",
-        "lord",
-        "lady",
-        "his",
-        "her",
-        "majesty",
-        "excellency",
-        "highness",
-        "h.e.",
-        "pope",
-        "cardinal",
-        "archbishop",
-        "parliament",
-        "speaker",
-        "judge",
-        "justice",
-        "attorney",
-        "cabinet",
-        "ayatollah",
-        "imam",
-    ]
+TITLE_WORDS = _words(
+    """acting adm. admiral adviser advisor ambassador archbishop assistant attorney ayatollah cabinet
+    cardinal chair chairman chairwoman chancellor chief col. commander commissioner counsellor counselor
+    crown defence defense deputy director dr dr. emir envoy excellency finance first foreign former gen.
+    general governor h.e. head her high highness his imam interior judge justice king lady leader lord
+    lt. majesty marshal mayor minister minister-president mr mr. mrs mrs. ms ms. national parliament
+    pope premier president prime prince princess queen rep. representative secretary security sen.
+    senator sheikh sir speaker special spokesman spokesperson spokeswoman state sultan supreme trade
+    under undersecretary vice"""
 )
 # office nouns that a title phrase ends with ("the crown prince", "the foreign minister")
-ROLE_NOUNS = frozenset(
-    [
-        "peer",
-        "monarch",
-        "foreign",
-        "president",
-        "minister",
-        "secretary",
-        "prince",
-        "king",
-        "queen",
-        "emir",
-        "sheikh",
-        "sultan",
-        "chancellor",
-        "ambassador",
-        "envoy",
-        "senator",
-        "spokesman",
-        "spokeswoman",
-        "spokesperson",
-        "premier",
-        "leader",
-        "diplomat",
-        "counterpart",
-        "official",
-        "chairman",
-        "chairwoman",
-        "chief",
-        "commissioner",
-        "representative",
-        "governor",
-        "mayor",
-        "general",
-        "admiral",
-        "adviser",
-        "advisor",
-        "negotiator",
-        "director",
-        "head",
-    ]
+ROLE_NOUNS = _words(
+    """admiral adviser advisor ambassador chairman chairwoman chancellor chief commissioner counterpart
+    diplomat director emir envoy general governor head king leader mayor minister monarch
+    negotiator official peer premier president prince queen representative secretary senator sheikh
+    spokesman spokesperson spokeswoman sultan"""
 )
 # groups named by their office, not by name: never a speaker of a direct quote or a named participant
-GENERIC_GROUPS = frozenset(
-    [
-        "officials",
-        "sources",
-        "diplomats",
-        "leaders",
-        "administration",
-        "government",
-        "authorities",
-        "delegation",
-        "delegations",
-        "spokesman",
-        "spokeswoman",
-        "spokesperson",
-        "ministry",
-        "office",
-        "source",
-        "official",
-        "side",
-    ]
+GENERIC_GROUPS = _words(
+    """administration authorities delegation delegations diplomats government leaders ministry office
+    official officials side source sources spokesman spokesperson spokeswoman"""
 )
 # news organisations: they report, they are never speakers of the quotes they report nor participants
-MEDIA_WORDS = frozenset(
-    [
-        "reuters",
-        "ap",
-        "afp",
-        "xinhua",
-        "tass",
-        "ria",
-        "interfax",
-        "anadolu",
-        "yonhap",
-        "kyodo",
-        "cnn",
-        "bbc",
-        "aljazeera",
-        "al-jazeera",
-        "bloomberg",
-        "nbc",
-        "cbs",
-        "abc",
-        "fox",
-        "axios",
-        "politico",
-        "agency",
-        "agencies",
-        "newspaper",
-        "news",
-        "press",
-        "television",
-        "tv",
-        "radio",
-        "daily",
-        "times",
-        "post",
-        "journal",
-        "tribune",
-        "herald",
-        "guardian",
-        "telegraph",
-        "gazette",
-    ]
+MEDIA_WORDS = _words(
+    """abc afp agencies agency al-jazeera aljazeera anadolu ap axios bbc bloomberg cbs cnn daily fox
+    gazette guardian herald interfax journal kyodo nbc news newspaper politico post press radio reuters
+    ria tass telegraph television times tribune tv xinhua yonhap"""
 )
 # nouns of people who can meet as a group when nobody among them is named
-PEOPLE_NOUNS = frozenset(
-    [
-        "officials",
-        "leaders",
-        "ministers",
-        "diplomats",
-        "representatives",
-        "delegates",
-        "delegation",
-        "delegations",
-        "lawmakers",
-        "senators",
-        "envoys",
-        "negotiators",
-        "counterparts",
-        "members",
-        "commanders",
-        "heads",
-        "officers",
-        "rebels",
-        "group",
-        "groups",
-        "administration",
-        "government",
-        "authorities",
-        "side",
-        "sides",
-        "presidents",
-    ]
+PEOPLE_NOUNS = _words(
+    """administration authorities commanders counterparts delegates delegation delegations diplomats envoys
+    government group groups heads lawmakers leaders members ministers negotiators officers officials
+    presidents rebels representatives senators side sides"""
 )
