@@ -121,7 +121,8 @@ def _subjects(verb: Token) -> list[Token]:
     if not subj and verb.dep_ == "relcl" and verb.head.pos_ in {"PROPN", "NOUN"}:
         return [verb.head]  # "Kuleba, who met Wang …"
     if not subj and verb.dep_ == "acl" and verb.head.pos_ in {"PROPN", "NOUN"}:
-        return [verb.head]
+        poss = [c for c in verb.head.children if c.dep_ == "poss"]
+        return poss or [verb.head]  # "his letters to meet …": whoever wrote them
     return subj
 
 

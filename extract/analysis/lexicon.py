@@ -63,7 +63,8 @@ NOT_MEETING_LEMMAS = _words("""demarche démarche interview letter summon""")
 PLAN_LEMMAS = _words("""agree announce arrange due expect plan prepare schedule set slate""")
 # the meeting is proposed when governed by these
 PROPOSE_LEMMAS = _words(
-    """aim ask call hope invite offer propose pursue push ready request seek suggest try urge want wish"""
+    """advise aim ask call encourage hope invite offer propose pursue push ready recommend request seek
+    suggest try urge want wish"""
 )
 # the meeting is declined (refused, cancelled, postponed) when governed by these or negated
 DECLINE_LEMMAS = _words(
