@@ -591,8 +591,11 @@ def _verb_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
     fors = _prep_objects(t, {"for"})
     if lemma == "call" and not (ons or fors):
         return None
-    if lemma == "appeal" and not (_prep_objects(t, {"to", "for"}) or clauses):
-        return None
+    if lemma == "appeal":  # "appealed to Türkiye and the UN with a proposal to …": to whom, and what
+        ons = ons or _prep_objects(t, {"to"})
+        fors = fors or _prep_objects(t, {"with"})
+        if not ons:
+            return None
     if not (clauses or fors or objs or ons):
         return None
     by = _first_actor(cast, doc, _subjects(t)) or _first_actor(

@@ -31,7 +31,7 @@ def _words(text: str) -> frozenset[str]:
 
 # someone says something: the grammatical subject is the speaker
 SPEECH_LEMMAS = _words(
-    """accuse acknowledge add admit advise affirm agree announce argue ask assert assure blast brief
+    """accuse acknowledge add admit advise affirm agree announce argue ask assert assure blast brief convey
     caution claim clarify commend comment complain concede concur condemn confirm contend counter
     criticise criticize declare decry deny describe disagree dismiss emphasise emphasize explain express
     hail highlight indicate inform insist lament laud maintain mention note observe pledge point praise
