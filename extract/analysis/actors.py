@@ -65,7 +65,6 @@ _PARTICLES = {
 }
 _SKIP_LABELS = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY", "LANGUAGE", "LAW"}
 _PLACE_LABELS = {"LOC", "FAC"}
-_PRONOUNS = {"he", "she", "him", "her"}
 # proper nouns that name things, never a person ("held a Summit", "the Brexit Bill", "Jr.")
 _NOT_PERSON = MEETING_NOUNS | {
     "brexit",

@@ -45,7 +45,7 @@ __all__ = [
 
 _SUBJ = {"nsubj", "nsubjpass", "csubj"}
 _ACTOR_KINDS = {"person", "country", "organization", "group"}
-_PRONOUNS = {"he", "she", "him", "her"}
+_PRONOUNS = {"he", "she", "him", "her", "his"}  # "his talks with Putin": his as well
 _MODAL_DEMAND = {"must", "should"}
 _FUTURE = {"will", "shall", "'ll", "’ll", "wo"}
 _CLAUSE = {"xcomp", "ccomp", "advcl", "acl", "relcl", "pcomp", "conj"}
