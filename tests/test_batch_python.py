@@ -73,6 +73,15 @@ def test_a_duplicate_text_is_extracted_once_and_gets_the_result() -> None:
     assert results[1].result == results[0].result
 
 
+def _settled(fake: FakeOpenAI) -> int:
+    """How many requests the fake server has seen, once no more arrive for 0.3 s."""
+    seen = -1
+    while seen != len(fake.requests):
+        seen = len(fake.requests)
+        time.sleep(0.3)
+    return seen
+
+
 def test_interrupted_then_resumed_extracts_every_article_exactly_once(tmp_path: Path) -> None:
     folder = write_articles(tmp_path / "in", 8)
     rows = [{"id": i.id, "text": i.text} for i in load_inputs(folder)]
@@ -84,7 +93,9 @@ def test_interrupted_then_resumed_extracts_every_article_exactly_once(tmp_path: 
             if len(first) == 3:
                 break  # the caller stops: articles in flight are dropped, finished ones are saved
         saved = len(out.read_text(encoding="utf-8").splitlines())
-        asked = len(fake.requests)  # the saved articles, and those in flight (their answers are dropped)
+        # the saved articles, and those in flight (their answers are dropped); a request already sent may
+        # reach the server a moment after the caller stopped, on a loaded machine: count once it settles
+        asked = _settled(fake)
         assert 3 <= saved <= asked <= saved + 2
         again = list(extract_articles(rows, out=out, concurrency=2, ordered=True, **options(fake)))
         assert len(fake.requests) - asked == 8 - saved  # the rerun asks only for what is not saved
