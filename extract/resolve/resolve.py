@@ -1,6 +1,6 @@
 """Actors across a batch of articles: one stable id per real person, group or state.
 
-Per article, each (surface, canonical) pair from extract/actors.py is looked up in the gazetteer (aliases,
+Per article, each (surface, canonical) pair from extract/analysis/actors.py is looked up in the gazetteer (aliases,
 close spellings, then role phrases and fuzzy surnames among the people the same article names). What the
 gazetteer does not know is clustered over the batch: full names merge when their surnames agree (ratio ≥ 90),
 their given names agree (ratio ≥ 80 or the same initial) and their role/country do not conflict; a surname
