@@ -80,7 +80,6 @@ _NOT_PERSON = MEETING_NOUNS | {
     "treaty",
     "accord",
 }
-_ACTING_DEPS = {"nsubj", "nsubjpass", "dobj", "pobj", "conj", "appos", "agent", "dative"}
 
 
 @functools.cache
@@ -114,10 +113,6 @@ class Cast:
         if base is None:
             return Actor(name=surface or key, canonical=key)
         return base.model_copy(update={"name": surface or base.name})
-
-    def kind(self, key: str) -> str | None:
-        a = self.people.get(key)
-        return a.kind if a is not None else None
 
     def index(self) -> None:
         """Sort mentions and index their starts and tokens; call after the mention list changes."""
@@ -463,11 +458,6 @@ def find_cast(
 def _known(gaz: Gazetteer, surface: str) -> Entry | None:
     m = gaz.match(surface)
     return m.entry if m.entry is not None and m.entry.kind == "person" else None
-
-
-def _is_place(gaz: Gazetteer, surface: str) -> bool:
-    entry = gaz.exact(surface)
-    return entry is not None and entry.kind != "person"
 
 
 def _resolve(

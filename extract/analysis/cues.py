@@ -8,8 +8,8 @@ wording of an article. The word lists are in `lexicon`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from schemas import MeetingStatus
@@ -23,6 +23,7 @@ from .lexicon import (
     MEETING_LEMMAS,
     MEETING_NOUNS,
     NOT_MEETING_LEMMAS,
+    OCCUR_LEMMAS,
     PEOPLE_NOUNS,
     PLAN_LEMMAS,
     PROPOSE_LEMMAS,
@@ -36,8 +37,12 @@ __all__ = [
     "Attribution",
     "DemandCue",
     "MeetingCue",
+    "according_to",
     "antecedent",
     "demand_cues",
+    "first_speaker",
+    "imperative",
+    "is_generic",
     "meeting_cues",
     "speaker_of",
     "speech_verbs",
@@ -48,7 +53,6 @@ _ACTOR_KINDS = {"person", "country", "organization", "group"}
 _PRONOUNS = {"he", "she", "him", "her", "his"}  # "his talks with Putin": his as well
 _MODAL_DEMAND = {"must", "should"}
 _FUTURE = {"will", "shall", "'ll", "’ll", "wo"}
-_CLAUSE = {"xcomp", "ccomp", "advcl", "acl", "relcl", "pcomp", "conj"}
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,11 @@ class Attribution:
     surface: str
     how: str  # which rule decided
     kind: str = "person"  # the kind of the speaker's mention (person, country, organization, media …)
+
+
+def _people_noun(tok: Token) -> bool:
+    """'officials', 'representatives', 'the government': a noun for people who can act as one side."""
+    return tok.lower_ in PEOPLE_NOUNS or tok.lemma_.lower() in PEOPLE_NOUNS
 
 
 def _mention(cast: Cast, tok: Token) -> Mention | None:
@@ -68,7 +77,7 @@ def _mention(cast: Cast, tok: Token) -> Mention | None:
             m = cast.at_token(child.i)
             if m is not None and m.kind == "person":
                 return m
-    if tok.lower_ in PEOPLE_NOUNS or tok.lemma_.lower() in PEOPLE_NOUNS:  # "Taliban representatives"
+    if _people_noun(tok):  # "Taliban representatives"
         for child in tok.children:
             if child.dep_ in {"compound", "amod", "poss"}:
                 m = cast.at_token(child.i)
@@ -93,22 +102,15 @@ def _actor_of(cast: Cast, doc: Doc, tok: Token) -> Mention | None:
     if tok.lower_ in _PRONOUNS:
         return antecedent(cast, doc, tok.idx)
     m = _mention(cast, tok)
-    if m is None:
-        return None
-    if m.kind in _ACTOR_KINDS or m.kind == "media":
-        return m
-    if m.kind == "role":
-        return m
-    return None
+    return m if m is not None and (m.kind in _ACTOR_KINDS or m.kind in {"media", "role"}) else None
 
 
 def _subjects(verb: Token) -> list[Token]:
     subj = [c for c in verb.children if c.dep_ in _SUBJ]
     if not subj and verb.dep_ == "xcomp" and verb.head.pos_ in {"VERB", "AUX"}:
+        # "encouraged Trump to pursue …": Trump; "wants to meet": the subject
         objs = [c for c in verb.head.children if c.dep_ in {"dobj", "dative"}]
-        return objs or _subjects(
-            verb.head
-        )  # "encouraged Trump to pursue …": Trump; "wants to meet": the subject
+        return objs or _subjects(verb.head)
     if not subj and verb.dep_ in {"conj", "advcl"} and verb.head.pos_ in {"VERB", "AUX"}:
         return _subjects(verb.head)  # "met Wang and said …", "arrived to meet …"
     if (
@@ -134,7 +136,7 @@ def _with_conjuncts(toks: Iterable[Token]) -> list[Token]:
     return out
 
 
-def speech_verbs(sent: Span, *, outside: list[tuple[int, int]] = ()) -> list[Token]:  # type: ignore[assignment]
+def speech_verbs(sent: Span, *, outside: Sequence[tuple[int, int]] = ()) -> list[Token]:
     """Speech predicates of a sentence outside the given spans (a quote's own words are not its tag)."""
     out = []
     for t in sent:
@@ -165,6 +167,15 @@ def speaker_of(cast: Cast, doc: Doc, verb: Token) -> Attribution | None:
     return None
 
 
+def first_speaker(cast: Cast, doc: Doc, verbs: Iterable[Token]) -> Attribution | None:
+    """The speaker of the first of these predicates that names one."""
+    for verb in verbs:
+        att = speaker_of(cast, doc, verb)
+        if att is not None:
+            return att
+    return None
+
+
 def according_to(sent: Span) -> list[Token]:
     return [t for t in sent if t.lower_ == "according" and any(c.lower_ == "to" for c in t.children)]
 
@@ -183,7 +194,6 @@ class MeetingCue:
     participants: list[Mention]
     status: MeetingStatus | None  # None: the text says there was no contact
     location: str | None
-    not_meeting: bool = False  # a summons, a démarche, an interview, a letter
 
 
 def _governors(tok: Token, depth: int = 4) -> Iterator[Token]:
@@ -223,8 +233,8 @@ def _status(trigger: Token) -> MeetingStatus | None:
         if g.pos_ in {"VERB", "AUX"} and g is not trigger and g.dep_ not in {"xcomp", "ccomp"}:
             break
     aux = {c.lower_ for c in trigger.children if c.dep_ in {"aux", "auxpass"}}
-    governed = [trigger, *_governors(trigger, 2)]
-    if _negated(trigger) or any(_negated(g) and g.pos_ == "AUX" for g in governed[1:2]):
+    governor = next(_governors(trigger), None)
+    if _negated(trigger) or (governor is not None and governor.pos_ == "AUX" and _negated(governor)):
         return None
     if aux & _FUTURE or "going" in aux or _is_to(trigger):
         return "planned"
@@ -240,7 +250,7 @@ def _status(trigger: Token) -> MeetingStatus | None:
             if _negated(head):
                 # "can't get meetings", "failed to secure talks": refused, not merely absent
                 return "declined" if hlemma in {"get", "obtain", "secure", "win", "land", "arrange"} else None
-            if hlemma in {"be"} and any(
+            if hlemma == "be" and any(
                 c.dep_ == "acomp" and c.lemma_ in {"possible", "likely"} for c in head.children
             ):
                 return "proposed"
@@ -291,19 +301,14 @@ def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
     expanded: list[Token] = []
     for t in toks:
         # "a group of former US officials and Lavrov": the members, not the word "group"
-        members = (
-            _prep_objects(t, {"of"})
-            if t.lemma_.lower() in {"group", "delegation", "team"}
-            or t.lemma_.lower() in PEOPLE_NOUNS | {"minister"}
-            else []
-        )
+        lemma = t.lemma_.lower()
+        members = _prep_objects(t, {"of"}) if lemma in PEOPLE_NOUNS | {"team", "minister"} else []
         expanded += members or [t]
         # "vice president Maros Sefcovic and Michael Gove met": the office's name in apposition
         expanded += [c for c in t.children if c.dep_ == "appos"]
     for t in _with_conjuncts(expanded):
         found = [m] if (m := _actor_of(cast, doc, t)) is not None else []
-        people_noun = t.pos_ == "NOUN" and (t.lower_ in PEOPLE_NOUNS or t.lemma_.lower() in PEOPLE_NOUNS)
-        if not found and people_noun:
+        if not found and t.pos_ == "NOUN" and _people_noun(t):
             # "Afghanistan government and Taliban representatives": the sides named in front of them
             found = [
                 x
@@ -354,9 +359,7 @@ def meeting_cues(cast: Cast, doc: Doc, sent: Span) -> list[MeetingCue]:
         if lemma in NOT_MEETING_LEMMAS or (
             lemma == "call" and any(c.lower_ == "in" and c.dep_ == "prt" for c in t.children)
         ):
-            if t.pos_ in {"VERB", "NOUN"}:
-                cues.append(MeetingCue(t, [], None, None, not_meeting=True))
-            continue
+            continue  # a summons, a démarche, an interview, a letter, "called in the ambassador"
         if t.pos_ in {"VERB", "AUX"} and lemma in MEETING_LEMMAS:
             cue = _verb_meeting(cast, doc, t)
         elif t.pos_ in {"NOUN", "PROPN"} and t.lemma_.lower() in MEETING_NOUNS:
@@ -376,12 +379,8 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         return None  # "the visiting minister", "speaking to reporters": no meeting of its own
     objs = [c for c in t.children if c.dep_ in {"dobj", "dative"}]
     withs = _prep_objects(t, {"with", "to"} if lemma in {"speak", "talk", "chat"} else {"with"})
-    if (
-        lemma in {"hold", "sit"}
-        and not any(o.lemma_.lower() in MEETING_NOUNS for o in objs)
-        and lemma == "hold"
-    ):
-        return None
+    if lemma == "hold" and not any(o.lemma_.lower() in MEETING_NOUNS for o in objs):
+        return None  # "held a news conference" is a meeting noun's job; "held that …" is nobody's
     if lemma in {"speak", "talk", "chat", "confer", "negotiate"} and not withs:
         return None
     if lemma in {"call", "receive", "welcome", "greet", "host", "visit", "invite"} and not objs:
@@ -412,38 +411,6 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     return MeetingCue(t, people, status, _location(t, cast))
 
 
-# verbs that report a meeting named by a noun as taking place ("held talks", "a meeting took place")
-_OCCUR = {
-    "hold",
-    "have",
-    "conduct",
-    "attend",
-    "begin",
-    "start",
-    "wrap",
-    "end",
-    "conclude",
-    "open",
-    "resume",
-    "continue",
-    "take",
-    "join",
-    "host",
-    "chair",
-    "follow",
-    "happen",
-    "occur",
-    "convene",
-    "finish",
-    "mark",
-    "get",
-    "obtain",
-    "secure",
-    "land",
-    "win",
-    "arrange",
-    "grant",
-}
 # prepositions that place a named meeting in time or on its sidelines: it took place
 _AROUND = {"after", "during", "before", "since", "following", "at", "on", "in"}
 _ROUNDS = {"round", "series", "session", "part", "set", "day"}
@@ -473,7 +440,7 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         lemma = verb.lemma_.lower()
         governed = {g.lemma_.lower() for g in _governors(verb, 3)} | {lemma}
         deciding = governed & (PLAN_LEMMAS | PROPOSE_LEMMAS | DECLINE_LEMMAS)
-        if lemma not in _OCCUR | MEETING_LEMMAS and not deciding and not around:
+        if lemma not in OCCUR_LEMMAS | MEETING_LEMMAS and not deciding and not around:
             return None  # "dialogue is the only solution", "said the meeting …": no meeting reported
         if anchor.dep_ == "dobj" or (anchor.dep_ == "pobj" and (around or lemma in MEETING_LEMMAS)):
             toks += _subjects(verb)  # "X held talks with Y", "In a call with Y, X said", "X met for a summit"
@@ -494,7 +461,6 @@ class DemandCue:
     of: Mention | None
     what: str
     how: str
-    extra: list[str] = field(default_factory=list)
 
 
 def _clause_text(toks: Iterable[Token]) -> str:
@@ -506,7 +472,7 @@ def _clause_text(toks: Iterable[Token]) -> str:
     return span.text.strip(" ,.;:“”\"'")
 
 
-def demand_cues(cast: Cast, doc: Doc, sent: Span, *, speaker: Mention | None = None) -> list[DemandCue]:
+def demand_cues(cast: Cast, doc: Doc, sent: Span) -> list[DemandCue]:
     """Demands of one sentence: verbal ('urged X to'), nominal ('calls for', 'a demand for'), modal in
     reported speech ('X said Y must …') and conditions ('only if', 'unless')."""
     cues: list[DemandCue] = []
@@ -551,13 +517,19 @@ def _speech_of(tok: Token) -> Token | None:
     return None
 
 
+def _governing_speech(tok: Token, depth: int = 5, *, verbs_only: bool = True) -> Token | None:
+    """The nearest speech predicate this word's clause hangs from ('China demands …, Wang said')."""
+    for g in _governors(tok, depth):
+        if g.lemma_.lower() in SPEECH_LEMMAS and (not verbs_only or g.pos_ in {"VERB", "AUX"}):
+            return g
+    return None
+
+
 def _governing_speaker(cast: Cast, doc: Doc, tok: Token) -> Mention | None:
     """The person whose speech predicate this word's clause hangs from, if any."""
-    for g in _governors(tok, 5):
-        if g.lemma_.lower() in SPEECH_LEMMAS and g.pos_ in {"VERB", "AUX"}:
-            m = _first_actor(cast, doc, _subjects(g))
-            return m if m is not None and m.kind == "person" else None
-    return None
+    speech = _governing_speech(tok)
+    m = _first_actor(cast, doc, _subjects(speech)) if speech is not None else None
+    return m if m is not None and m.kind == "person" else None
 
 
 def _demand_clauses(t: Token) -> list[Token]:
@@ -683,10 +655,9 @@ def _condition(cast: Cast, doc: Doc, mark: Token) -> DemandCue | None:
     clause = mark.head
     main = clause.head if clause.dep_ == "advcl" else clause
     by = _first_actor(cast, doc, _subjects(main))
-    for g in _governors(main):
-        if g.lemma_.lower() in SPEECH_LEMMAS:
-            by = _first_actor(cast, doc, _subjects(g)) or by
-            break
+    speech = _governing_speech(main, depth=4, verbs_only=False)
+    if speech is not None:
+        by = _first_actor(cast, doc, _subjects(speech)) or by
     target = _first_actor(cast, doc, _subjects(clause))
     if by is not None and target is not None and by.key == target.key:
         target = None
@@ -714,7 +685,7 @@ def _own_need(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
     if speech is None:
         return None
     speaker = _first_actor(cast, doc, _subjects(speech))
-    side = [s for s in _subjects(t)]
+    side = _subjects(t)
     if speaker is None or not side:
         return None
     own = side[0].lower_ in {"we", "us"}

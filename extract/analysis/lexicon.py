@@ -15,6 +15,7 @@ __all__ = [
     "MEETING_LEMMAS",
     "MEETING_NOUNS",
     "NOT_MEETING_LEMMAS",
+    "OCCUR_LEMMAS",
     "PEOPLE_NOUNS",
     "PLAN_LEMMAS",
     "PROPOSE_LEMMAS",
@@ -59,6 +60,11 @@ MEETING_NOUNS = _words(
 )
 # contact that is not a meeting: a summons, a démarche, a letter, an interview
 NOT_MEETING_LEMMAS = _words("""demarche démarche interview letter summon""")
+# verbs that report a meeting named by a noun as taking place ("held talks", "a meeting took place")
+OCCUR_LEMMAS = _words(
+    """arrange attend begin chair conclude conduct continue convene end finish follow get grant happen have hold
+    host join land mark obtain occur open resume secure start take win wrap"""
+)
 # the meeting is planned (agreed, scheduled) when governed by these
 PLAN_LEMMAS = _words("""agree announce arrange due expect plan prepare schedule set slate""")
 # the meeting is proposed when governed by these

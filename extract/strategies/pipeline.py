@@ -154,11 +154,7 @@ class _EvidenceFirst:
         inside = [(x.start - 1, x.end + 1) for x in a.quotes if x.start < last.end and x.end > first.start]
         verbs = cues.speech_verbs(span, outside=inside) + cues.according_to(span)
         verbs.sort(key=lambda v: min(abs(v.idx - q.start), abs(v.idx - q.end)))
-        for verb in verbs:
-            att = cues.speaker_of(a.cast, a.doc, verb)
-            if att is not None:
-                return att
-        return None
+        return cues.first_speaker(a.cast, a.doc, verbs)
 
     def _continued(
         self, q: Quote, previous: tuple[Quote, cues.Attribution] | None
@@ -182,10 +178,9 @@ class _EvidenceFirst:
         if before.text.rstrip().endswith(":") and not any(
             x.start > before.start and x.end < before.end for x in a.quotes
         ):
-            for verb in cues.speech_verbs(a.tokens(before)):
-                att = cues.speaker_of(a.cast, a.doc, verb)
-                if att is not None:
-                    return cues.Attribution(att.key, att.surface, "introduced-quote", att.kind)
+            att = cues.first_speaker(a.cast, a.doc, cues.speech_verbs(a.tokens(before)))
+            if att is not None:
+                return cues.Attribution(att.key, att.surface, "introduced-quote", att.kind)
         return None
 
     async def statements(self) -> None:
@@ -290,8 +285,6 @@ class _EvidenceFirst:
         for s in a.sentences:
             span = a.tokens(s)
             for cue in cues.meeting_cues(a.cast, a.doc, span):
-                if cue.not_meeting:
-                    continue
                 if cue.status is None:
                     self.out.rejected.append(
                         Rejected(
