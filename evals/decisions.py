@@ -1,0 +1,278 @@
+"""Every decision the pipeline can hand to a model, measured on its own: the rules alone, a model alone, and the
+two combined as routed.
+
+Items come from the hand-written expectations of a set (never from the pipeline's output): each expected
+direct quote is a `speaker` item; each expected meeting a `status` item; each expected demand a `demander`
+and a `target` item; sentences of the article that use meeting or demand words are `meeting` / `demand`
+items, "yes" where an expected item's evidence lies in them, "no" elsewhere. The rules' answer is read off
+the rules-only pipeline's output for the same article; the model is asked the very question the pipeline
+would ask (`extract.strategies.decisions`), so its answer, confidence and time are those of the shipped path.
+
+`measure()` stores one JSON file per model (every item with both answers), from which `route()` picks, per
+kind, the routing that maximizes the combined accuracy on the measured set (`extract/data/routing.json`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from extract.analysis.article import Article
+from extract.analysis.grounding import locate
+from extract.analysis.lexicon import DEMAND_LEMMAS, DEMAND_NOUNS, MEETING_LEMMAS, MEETING_NOUNS
+from extract.analysis.text import Sentence
+from extract.model.backend import Backend
+from extract.strategies import decisions as d
+from extract.strategies.decisions import KINDS, Answer, DecisionKind, Question, Route
+from extract.strategies.pipeline import Proposal, _EvidenceFirst
+
+from .datasets import Case, load_set
+from .expectations import ExpActor
+from .scoring import actor_similarity
+
+__all__ = ["Item", "items_of", "measure", "route", "summarize"]
+
+_NAMED = {"speaker", "demander", "target"}
+THRESHOLDS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
+
+
+@dataclass
+class Item:
+    kind: DecisionKind
+    article: str
+    position: int
+    gold: str  # a name (speaker, demander, target), "nobody" (target), a status, or yes / no
+    gold_actor: dict[str, Any] | None  # the expected actor, for name matching
+    rules: str | None
+    question: Question | None = None  # not stored
+    model: str | None = None
+    confidence: float | None = None
+    seconds: float | None = None
+    first_of_article: bool = False
+
+    def right(self, answer: str | None) -> bool:
+        if answer is None:
+            return False
+        if self.gold_actor is None:
+            return answer == self.gold
+        return (
+            answer not in {"unknown", "nobody"}
+            and actor_similarity(answer, ExpActor(**self.gold_actor)) >= 0.8
+        )
+
+    def stored(self) -> dict[str, Any]:
+        row = asdict(self)
+        row.pop("question")
+        return row
+
+
+def _sentence_of(article: Article, needles: Sequence[str]) -> Sentence | None:
+    for needle in needles:
+        ev = locate(needle, article.text)
+        if ev is not None:
+            return article.sentence_at(ev.start)
+    return None
+
+
+def _words(article: Article, s: Sentence, lemmas: frozenset[str]) -> bool:
+    return any(t.lemma_.lower() in lemmas for t in article.tokens(s))
+
+
+def _rules_at(items: Sequence[Any], s: Sentence) -> list[Any]:
+    return [x for x in items if any(s.start <= e.start < s.end for e in x.evidence)]
+
+
+def items_of(case: Case, rules: Proposal, article: Article) -> list[Item]:
+    """The decision items of one annotated article, with the rules' answers."""
+    exp, text = case.expectations, article.text
+    out: list[Item] = []
+
+    def add(
+        kind: DecisionKind, pos: int, gold: str, actor: ExpActor | None, rule: str | None, q: Question
+    ) -> None:
+        out.append(Item(kind, case.article, pos, gold, actor.model_dump() if actor else None, rule, q))
+
+    for st in exp.statements:
+        if st.optional or not st.direct or not st.quote:
+            continue
+        at = text.find(st.quote)
+        if at < 0:
+            continue
+        said = [x for x in rules.statements if x.direct and x.evidence[0].start <= at < x.evidence[0].end]
+        rule = said[0].speaker.canonical or said[0].speaker.name if said else None
+        q = d.speaker_question(article, at, at + len(st.quote), st.quote)
+        add("speaker", at, st.speaker.canonical or st.speaker.name, st.speaker, rule, q)
+    meeting_sentences: set[int] = set()
+    for m in exp.meetings:
+        s = _sentence_of(article, m.evidence)
+        if s is None:
+            continue
+        meeting_sentences.add(s.start)
+        if m.optional:
+            continue
+        found = _rules_at(rules.meetings, s)
+        q = d.sentence_question(article, "status", s.start, s.end)
+        add("status", s.start, m.status, None, found[0].status if found else None, q)
+    demand_sentences: set[int] = set()
+    for dm in exp.demands:
+        s = _sentence_of(article, dm.evidence)
+        if s is None:
+            continue
+        demand_sentences.add(s.start)
+        if dm.optional:
+            continue
+        found = _rules_at(rules.demands, s)
+        by = found[0].by.canonical or found[0].by.name if found else None
+        add(
+            "demander",
+            s.start,
+            dm.by.canonical or dm.by.name,
+            dm.by,
+            by,
+            d.demander_question(article, s.start, s.end),
+        )
+        gold_of = dm.of.canonical or dm.of.name if dm.of else "nobody"
+        of = (
+            (found[0].of.canonical or found[0].of.name)
+            if found and found[0].of
+            else ("nobody" if found else None)
+        )
+        q = d.target_question(article, s.start, s.end, by or dm.by.canonical or dm.by.name)
+        add("target", s.start, gold_of, dm.of, of, q)
+    optional = {
+        (kind, s.start)
+        for kind, items in (("meeting", exp.meetings), ("demand", exp.demands))
+        for x in items
+        if x.optional and (s := _sentence_of(article, x.evidence)) is not None
+    }
+    for s in article.sentences:
+        for kind, lemmas, positive, found in (
+            ("meeting", MEETING_LEMMAS | MEETING_NOUNS, meeting_sentences, rules.meetings),
+            ("demand", DEMAND_LEMMAS | DEMAND_NOUNS, demand_sentences, rules.demands),
+        ):
+            if (kind, s.start) in optional or not _words(article, s, lemmas):
+                continue
+            gold = "yes" if s.start in positive else "no"
+            rule = "yes" if _rules_at(found, s) else "no"
+            add(kind, s.start, gold, None, rule, d.sentence_question(article, kind, s.start, s.end))  # type: ignore[arg-type]
+    return out
+
+
+async def _rules_items(case: Case) -> list[Item]:
+    published = date.fromisoformat(case.expectations.published) if case.expectations.published else None
+    article = Article(case.text, published)
+    await asyncio.to_thread(article.prepare)
+    rules = await _EvidenceFirst(article, None).run()
+    return items_of(case, rules, article)
+
+
+def _order(items: list[Item]) -> list[Item]:
+    """Per article, by the part of it each question shows: questions that share an article prefix in a row."""
+    return sorted(items, key=lambda x: (x.article, x.question.article if x.question else "", x.position))
+
+
+async def measure(
+    backend: Backend | None,
+    set_name: str = "dev",
+    *,
+    kinds: Sequence[str] = KINDS,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Item]:
+    """Every item of a set with the rules' answer, and the model's when a backend is given."""
+    items: list[Item] = []
+    for case in load_set(set_name):
+        items.extend(x for x in await _rules_items(case) if x.kind in kinds)
+    items = _order(items)
+    if backend is None:
+        return items
+    shown: str | None = None
+    for n, item in enumerate(items, 1):
+        assert item.question is not None
+        item.first_of_article = item.question.article != shown
+        shown = item.question.article
+        started = time.perf_counter()
+        answer = await d.ask(backend, item.question)
+        item.seconds = time.perf_counter() - started
+        if answer is not None:
+            item.model, item.confidence = answer.value, answer.confidence
+        if progress is not None:
+            progress(n, len(items))
+    return items
+
+
+def _combined(item: Item, route: Route) -> str | None:
+    """What the shipped pipeline would answer under `route`, from the stored answers."""
+    if item.rules is None and item.kind != "speaker":
+        return None  # the rules made no such item: there is nothing for a model to decide
+    if item.kind in {"meeting", "demand"} and item.rules == "no":
+        return "no"  # the model confirms the rules' items; it never makes one
+    model = None if item.model is None else Answer(item.model, item.confidence)
+    rules = None if item.kind == "target" and item.rules == "nobody" else item.rules
+    answer = d.combined(route, rules, model)
+    return "nobody" if item.kind == "target" and answer is None else answer
+
+
+def _routes() -> Iterator[Route]:
+    yield Route("rules")
+    for use in ("fallback", "override"):
+        for t in THRESHOLDS:
+            yield Route(use, t)
+
+
+def route(items: Sequence[Item]) -> dict[str, dict[str, Any]]:
+    """Per kind, the route with the best combined accuracy; the rules win ties (no model call for nothing)."""
+    chosen: dict[str, dict[str, Any]] = {}
+    for kind in KINDS:
+        of_kind = [x for x in items if x.kind == kind]
+        if not of_kind or all(x.model is None for x in of_kind):
+            continue
+        best, best_right = Route("rules"), sum(x.right(x.rules) for x in of_kind)
+        for r in _routes():
+            right = sum(x.right(_combined(x, r)) for x in of_kind)
+            if right > best_right:
+                best, best_right = r, right
+        if best.use != "rules":
+            chosen[kind] = {"use": best.use, "threshold": best.threshold}
+    return chosen
+
+
+def summarize(items: Sequence[Item], routes: dict[str, Route] | None = None) -> dict[str, dict[str, Any]]:
+    """Per kind: items, accuracy of the rules, of the model alone, of the combination as routed, and time."""
+    table: dict[str, dict[str, Any]] = {}
+    for kind in KINDS:
+        of_kind = [x for x in items if x.kind == kind]
+        if not of_kind:
+            continue
+        n = len(of_kind)
+        row: dict[str, Any] = {"items": n, "rules": sum(x.right(x.rules) for x in of_kind) / n}
+        asked = [x for x in of_kind if x.seconds is not None]
+        if asked:
+            row["model"] = sum(x.right(x.model) for x in asked) / len(asked)
+            row["seconds"] = sum(x.seconds or 0 for x in asked) / len(asked)
+            warm = [x.seconds or 0 for x in asked if not x.first_of_article]
+            cold = [x.seconds or 0 for x in asked if x.first_of_article]
+            row["seconds_first"] = sum(cold) / len(cold) if cold else None
+            row["seconds_next"] = sum(warm) / len(warm) if warm else None
+            r = (routes or {}).get(kind, Route("rules"))
+            row["route"] = r.use if r.use == "rules" else f"{r.use} ≥ {r.threshold:g}"
+            row["combined"] = sum(x.right(_combined(x, r)) for x in of_kind) / n
+        table[kind] = row
+    return table
+
+
+def save(items: Sequence[Item], path: Path, **info: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = {**info, "items": [x.stored() for x in items]}
+    path.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def load(path: Path) -> tuple[dict[str, Any], list[Item]]:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    items = [Item(**row) for row in raw.pop("items")]
+    return raw, items
