@@ -192,7 +192,8 @@ def eval_command(
     write_routing: Annotated[
         bool,
         typer.Option(
-            "--write-routing", help="With --decisions: store the best routing for this model (dev split only)"
+            "--write-routing",
+            help="With --decisions or --decisions-from: store the best routing of each model measured on dev",
         ),
     ] = False,
 ) -> None:

@@ -14,7 +14,6 @@ kind, the routing that maximizes the combined accuracy on the measured set (`ext
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -30,7 +29,7 @@ from extract.analysis.text import Sentence
 from extract.model.backend import Backend
 from extract.strategies import decisions as d
 from extract.strategies.decisions import KINDS, Answer, DecisionKind, Question, Route
-from extract.strategies.pipeline import Proposal, _EvidenceFirst
+from extract.strategies.pipeline import Proposal, run_strategy
 
 from .datasets import Case, load_set
 from .expectations import ExpActor
@@ -167,8 +166,7 @@ def items_of(case: Case, rules: Proposal, article: Article) -> list[Item]:
 async def _rules_items(case: Case) -> list[Item]:
     published = date.fromisoformat(case.expectations.published) if case.expectations.published else None
     article = Article(case.text, published)
-    await asyncio.to_thread(article.prepare)
-    rules = await _EvidenceFirst(article, None).run()
+    rules = await run_strategy("rules-only", article, None)
     return items_of(case, rules, article)
 
 

@@ -103,6 +103,8 @@ def decisions_report(
     for path in stored:
         info, items = load(path)
         runs.append((info["model"], info["set"], items))
+        if write_routing and info["set"] == "dev":
+            _write_routing(info["model"], route(items), len(items))
     if measure:
         settings = resolve_settings(base_url=base_url, model=model, cache=None if cache else False)
         for set_name in sets:

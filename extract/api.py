@@ -27,7 +27,7 @@ from .model import server
 from .model.backend import Backend, OpenAIBackend, usage_scope
 from .model.cache import ResponseCache
 from .resolve.codes import code_extraction
-from .settings import Mode, Settings, Strategy, resolve_settings
+from .settings import Mode, Preset, Settings, Strategy, resolve_settings
 from .strategies.pipeline import Article, Proposal, run_strategy
 
 __all__ = [
@@ -183,6 +183,7 @@ async def aextract_article(
     text: str,
     *,
     published: date | str | None = None,
+    preset: Preset | None = None,
     model: str | None = None,
     base_url: str | None = None,
     api_key: str | None = None,
@@ -195,10 +196,13 @@ async def aextract_article(
 
     Options (keyword-only; one left as None comes from `settings`, else the environment, else the default):
       published: the article's publication date (`date` or "YYYY-MM-DD"); relative dates resolve against it.
-      model: model name sent to the server (PARLEY_MODEL; default SmolLM2-135M-Instruct).
+      preset: "accurate" (default: the rules plus the embedded Qwen2.5-Coder-1.5B's measured decisions),
+        "fast" (the rules alone, no model) or "guided" (the model fills the records) (PARLEY_PRESET); an
+        explicit `strategy` or `model` overrides the preset's.
+      model: model name sent to the server, or the embedded model's key (PARLEY_MODEL).
       base_url: any OpenAI-compatible server (PARLEY_BASE_URL); none: the embedded model is started, shared.
       api_key: the server's key (PARLEY_API_KEY or OPENAI_API_KEY; never logged).
-      strategy: "evidence-first" (default), "rules-only" (no model) or "single-call" (PARLEY_STRATEGY).
+      strategy: "evidence-first", "rules-only" (no model), "guided" or "single-call" (PARLEY_STRATEGY).
       mode: how answers are constrained: "auto" (default), "tools", "json", "json_schema", "md_json"
         (PARLEY_MODE).
       cache: True (default: PARLEY_CACHE_DIR or the user cache dir), False (PARLEY_NO_CACHE=1), or a folder.
@@ -209,6 +213,7 @@ async def aextract_article(
     when = _parse_date(published)
     settings = resolve_settings(
         base=settings,
+        preset=preset,
         model=model,
         base_url=base_url,
         api_key=api_key,
@@ -280,6 +285,7 @@ class ExtractOptions(TypedDict, total=False):
     Unpack[ExtractOptions]`, as `extract_articles` does). A test holds it equal to the signature."""
 
     published: date | str | None
+    preset: Preset | None
     model: str | None
     base_url: str | None
     api_key: str | None

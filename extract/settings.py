@@ -13,13 +13,36 @@ import platformdirs
 
 from .errors import ConfigError
 
-__all__ = ["DEFAULT_MODEL", "MODES", "STRATEGIES", "Mode", "Settings", "Strategy", "resolve_settings"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "DEFAULT_PRESET",
+    "MODES",
+    "PRESETS",
+    "STRATEGIES",
+    "Mode",
+    "Preset",
+    "Settings",
+    "Strategy",
+    "resolve_settings",
+]
 
-DEFAULT_MODEL = "SmolLM2-135M-Instruct"
 Strategy = Literal["evidence-first", "rules-only", "single-call", "guided"]
 Mode = Literal["auto", "tools", "json", "json_schema", "md_json"]
+Preset = Literal["fast", "accurate", "guided"]
 STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
 MODES: tuple[Mode, ...] = get_args(Mode)
+# A preset names a strategy and a model; an explicit strategy or model (argument or environment) wins.
+# Chosen by measurement on the dev split (README, "Presets"): the default is the best within 20 s per article.
+PRESETS: dict[Preset, dict[str, str]] = {
+    "fast": {"strategy": "rules-only"},  # the rules on spaCy's parse, no model
+    "accurate": {
+        "strategy": "evidence-first",
+        "model": "qwen2.5-coder-1.5b",
+    },  # + the model's routed decisions
+    "guided": {"strategy": "guided", "model": "qwen2.5-coder-1.5b"},  # the model fills the records
+}
+DEFAULT_PRESET: Preset = "accurate"
+DEFAULT_MODEL = PRESETS["accurate"]["model"]
 
 _ENV = {
     "base_url": "PARLEY_BASE_URL",
@@ -30,6 +53,7 @@ _ENV = {
     "timeout": "PARLEY_TIMEOUT",
     "spacy_model": "PARLEY_SPACY_MODEL",
     "model_path": "PARLEY_MODEL_PATH",
+    "preset": "PARLEY_PRESET",
 }
 
 
@@ -38,9 +62,10 @@ class Settings:
     """Everything that decides how an article is extracted. Build it with `resolve_settings`."""
 
     base_url: str | None = None  # None: start the embedded llama.cpp server
+    preset: Preset = DEFAULT_PRESET  # fills in `strategy` and `model` where neither is given
     model: str = DEFAULT_MODEL
     api_key: str = field(default="not-needed", repr=False)
-    strategy: Strategy = "evidence-first"
+    strategy: Strategy = "evidence-first"  # the default preset's (a test holds them equal)
     mode: Mode = "auto"
     cache_dir: Path | None = None  # None: no cache
     timeout: float = 60.0
@@ -92,7 +117,7 @@ def resolve_settings(
     if base is not None:
         if cache is None and not given:
             return base
-        values: dict[str, Any] = {**base.__dict__, **given}
+        values: dict[str, Any] = {**base.__dict__, **_preset(given.get("preset"), given), **given}
     else:
         env = os.environ if env is None else env
         values = {name: env[var] for name, var in _ENV.items() if env.get(var)}
@@ -102,9 +127,20 @@ def resolve_settings(
         if env.get("PARLEY_NO_CACHE") and cache is None:
             cache = False
         values.update(given)
+        values = {**_preset(values.get("preset", DEFAULT_PRESET), values), **values}
     if cache is not None or base is None:  # a base's cache_dir of None means "no cache": keep it
         values["cache_dir"] = _cache_dir(cache, values.get("cache_dir"))
     return _checked(values)
+
+
+def _preset(name: str | None, explicit: Mapping[str, Any]) -> dict[str, Any]:
+    """What a preset sets: its strategy and its model, each unless given explicitly."""
+    if name is None:
+        return {}
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    chosen = PRESETS[name]
+    return {"preset": name, **{k: v for k, v in chosen.items() if k not in explicit}}
 
 
 def _cache_dir(cache: bool | str | os.PathLike[str] | None, current: str | Path | None) -> Path | None:

@@ -1,4 +1,4 @@
-"""Integration: replay requests recorded from the real embedded llama.cpp server (SmolLM2-135M).
+"""Integration: replay requests recorded from the real embedded llama.cpp server (the default model).
 
 Re-record (starts the embedded server, needs the `local` extra):
     PARLEY_RECORD=1 python -m pytest tests/test_cassettes.py --record-mode=rewrite
@@ -22,7 +22,9 @@ from pydantic import BaseModel, Field
 from evals import check_baseline, load_all, seeds_dir
 from evals.harness import run_eval
 from extract import ModelUnavailable, aextract_article, resolve_settings
+from extract.analysis.article import Article
 from extract.model.backend import OpenAIBackend
+from extract.strategies import decisions
 
 RECORD = os.environ.get("PARLEY_RECORD") == "1"
 REPLAY_URL = "http://127.0.0.1:8765/v1"  # never contacted on replay: vcr answers from the cassette
@@ -109,28 +111,31 @@ ARTICLE = (
 )
 
 
-@pytest.mark.parametrize("mode", ["tools", "json"])
 @pytest.mark.vcr
-def test_llama_cpp_mode_answers_the_speaker_question(mode: str, base_url: str) -> None:
-    """Both modes llama.cpp's server accepts (a forced tool call; json_object + schema as a grammar) carry the
-    real speaker prompt (prompts/speaker.md) to the real model and come back as a valid choice."""
-    settings = _settings(base_url, mode=mode)
-    result = asyncio.run(aextract_article(ARTICLE, settings=settings))
-    usage = result.meta.usage
-    assert usage.calls >= 1 and usage.validation_retries == 0 and usage.prompt_tokens > 0
+def test_the_real_model_picks_a_speaker_under_a_grammar_and_says_how_sure(base_url: str) -> None:
+    """The speaker question as the pipeline asks it (the article first, the question last), to the real model
+    through llama.cpp's `json_object` + schema grammar: a name of the article comes back, with the model's
+    confidence from the server's log-probabilities."""
+    backend = OpenAIBackend(_settings(base_url), base_url=base_url)
+    article = Article(ARTICLE, None).prepare()
     quote = "There is more to do than ever before,"
-    attributed = [s for s in result.statements if s.quote == quote]
-    dropped = [r for r in result.rejected if r.item.get("quote") == quote]
-    assert len(attributed) + len(dropped) == 1  # the model picked a name from the article, or "unknown"
-    if attributed:
-        assert attributed[0].speaker.canonical in {"Ana Kovac", "Ivo Maric"}
-    recorded = CASSETTES / "test_cassettes" / f"test_llama_cpp_mode_answers_the_speaker_question[{mode}].yaml"
+    at = ARTICLE.index(quote)
+    question = decisions.speaker_question(article, at, at + len(quote), quote)
+    assert set(question.choices) == {"Ana Kovac", "Ivo Maric", "unknown"}
+    answer = asyncio.run(decisions.ask(backend, question))
+    assert answer is not None and answer.value in question.choices
+    assert answer.confidence is not None and 0.0 < answer.confidence <= 1.0
+
+
+@pytest.mark.vcr
+def test_tools_mode_carries_the_single_call_to_the_real_model(base_url: str) -> None:
+    """The other mode llama.cpp's server accepts, a forced tool call, with the naive single-call strategy."""
+    settings = _settings(base_url, mode="tools", strategy="single-call")
+    result = asyncio.run(aextract_article(ARTICLE, settings=settings))
+    assert result.meta.usage.calls >= 1 and result.meta.usage.prompt_tokens > 0
+    recorded = CASSETTES / "test_cassettes" / "test_tools_mode_carries_the_single_call_to_the_real_model.yaml"
     if recorded.exists():
-        body = recorded.read_text(encoding="utf-8").replace('\\"', '"')
-        if mode == "tools":
-            assert '"tool_choice":{"type":"function"' in body
-        else:
-            assert '"response_format":{"type":"json_object","schema":' in body
+        assert '"tool_choice":{"type":"function"' in recorded.read_text(encoding="utf-8").replace('\\"', '"')
 
 
 @pytest.mark.skipif(RECORD, reason="recording: every request is allowed through")

@@ -21,6 +21,7 @@ from extract import (
 )
 from extract.analysis.grounding import locate, verify
 from extract.analysis.text import find_quotes, ignored_spans, split_sentences
+from extract.settings import DEFAULT_MODEL, DEFAULT_PRESET, PRESETS, Settings
 from extract.strategies.pipeline import Article
 from schemas import ArticleExtraction, Evidence
 
@@ -128,8 +129,29 @@ def test_settings_precedence_arguments_over_environment_over_defaults() -> None:
         "sk-envkey",
         None,
     )
-    assert resolve_settings({}, cache=False).model == "SmolLM2-135M-Instruct"
+    assert resolve_settings({}, cache=False).model == DEFAULT_MODEL
     assert "sk-envkey" not in repr(s)
+
+
+def test_a_preset_sets_strategy_and_model_unless_they_are_given() -> None:
+    default = resolve_settings({}, cache=False)
+    assert (default.preset, default.strategy, default.model) == (
+        DEFAULT_PRESET,
+        PRESETS[DEFAULT_PRESET]["strategy"],
+        PRESETS[DEFAULT_PRESET].get("model", DEFAULT_MODEL),
+    )
+    assert Settings().strategy == default.strategy  # the dataclass default is the default preset's
+    assert resolve_settings({}, preset="fast", cache=False).strategy == "rules-only"
+    assert resolve_settings({"PARLEY_PRESET": "guided"}, cache=False).strategy == "guided"
+    explicit = resolve_settings({"PARLEY_PRESET": "fast"}, strategy="single-call", model="m", cache=False)
+    assert (explicit.strategy, explicit.model) == ("single-call", "m")
+    env_strategy = resolve_settings({"PARLEY_STRATEGY": "rules-only"}, preset="guided", cache=False)
+    assert (env_strategy.strategy, env_strategy.model) == ("rules-only", PRESETS["guided"]["model"])
+    base = resolve_settings({}, strategy="single-call", cache=False)
+    assert resolve_settings(base=base, preset="fast").strategy == "rules-only"
+    assert resolve_settings(base=base, model="other").strategy == "single-call"
+    with pytest.raises(ConfigError, match="unknown preset 'quick'"):
+        resolve_settings({}, preset="quick", cache=False)
 
 
 def test_settings_reject_unknown_strategy() -> None:

@@ -41,7 +41,7 @@ def test_both_twins_show_the_same_typed_keyword_only_options() -> None:
     sync, run = inspect.signature(extract_article), inspect.signature(aextract_article)
     assert sync == run  # names, kinds, defaults and annotations
     assert next(iter(sync.parameters)) == "text"
-    assert [p.kind for p in list(sync.parameters.values())[1:]] == [inspect.Parameter.KEYWORD_ONLY] * 8
+    assert [p.kind for p in list(sync.parameters.values())[1:]] == [inspect.Parameter.KEYWORD_ONLY] * 9
     assert options(extract_article) == options(aextract_article)
     assert len(options(aextract_article)) <= 10
     assert "backend" not in sync.parameters and "timeout" not in sync.parameters  # internals, rare knobs: out

@@ -20,8 +20,9 @@ from schemas import ArticleExtraction, export_json_schema
 
 from ..api import aextract_article
 from ..errors import ExtractError
-from ..settings import STRATEGIES, Settings, resolve_settings
+from ..settings import Settings, resolve_settings
 from ._console import error_line, messages, tables
+from ._options import BaseUrl, Model, Preset, Strategy, settings_from
 from ._paths import expand_paths
 
 __all__ = ["app", "main", "run_cli"]
@@ -35,18 +36,6 @@ app = typer.Typer(
 console = tables()
 say = messages(stderr=False)
 err = messages()
-
-BaseUrl = Annotated[
-    str | None, typer.Option("--base-url", help="OpenAI-compatible server; default: embedded model")
-]
-Model = Annotated[str | None, typer.Option("--model", help="Model name sent to the server")]
-Strategy = Annotated[str | None, typer.Option("--strategy", help=f"One of: {', '.join(STRATEGIES)}")]
-
-
-def _settings(base_url: str | None, model: str | None, strategy: str | None, no_cache: bool) -> Settings:
-    return resolve_settings(
-        base_url=base_url, model=model, strategy=strategy, cache=False if no_cache else None
-    )
 
 
 def _article_files(paths: list[Path]) -> list[Path]:
@@ -135,6 +124,7 @@ def run(
     base_url: BaseUrl = None,
     model: Model = None,
     strategy: Strategy = None,
+    preset: Preset = None,
     published: Annotated[
         str | None, typer.Option(help="Publication date YYYY-MM-DD for every article")
     ] = None,
@@ -142,7 +132,7 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of tables")] = False,
 ) -> None:
     """Extract meetings, statements and demands from articles; print tables; write JSON and a summary."""
-    settings = _settings(base_url, model, strategy, no_cache)
+    settings = settings_from(base_url, model, strategy, no_cache, preset)
     files = _article_files(paths)
     out.mkdir(parents=True, exist_ok=True)
     rows: list[tuple[str, ArticleExtraction | None, str | None]] = []
@@ -190,11 +180,18 @@ def run(
 @app.command()
 def serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = 8765,
+    model: Model = None,
+    preset: Preset = None,
 ) -> None:
-    """Run the embedded SmolLM2-135M server in the foreground (for other tools: PARLEY_BASE_URL=…/v1)."""
+    """Run the embedded model server in the foreground (for other tools: PARLEY_BASE_URL=…/v1): the preset's
+    model (PARLEY_PRESET, PARLEY_MODEL; PARLEY_MODEL_PATH for a GGUF file of your own)."""
     from ..model.server import EmbeddedServer
 
-    server = EmbeddedServer(port=port)
+    settings = resolve_settings(model=model, preset=preset, cache=False)
+    if settings.strategy == "rules-only" and model is None:
+        err.print(f"the {settings.preset!r} preset uses no model: give --model or another --preset")
+        raise typer.Exit(2)
+    server = EmbeddedServer(port=port, model=settings.model, path=settings.model_path)
     try:
         server.start()
         say.print(f"embedded model serving at [bold]{server.base_url}[/bold] — Ctrl-C to stop")

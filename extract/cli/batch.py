@@ -23,8 +23,8 @@ from ..batch.runner import run_batch
 from ..batch.store import read_results
 from ..errors import ExtractError
 from ..report.html import write_report
-from ..settings import STRATEGIES, Settings, resolve_settings
 from ._console import error_line, messages
+from ._options import BaseUrl, Model, Preset, Strategy, settings_from
 
 __all__ = ["batch_app"]
 
@@ -51,11 +51,6 @@ Input = Annotated[
     Path, typer.Argument(help="Folder of .txt/.md/.html files, or a .jsonl with id/text/published")
 ]
 Out = Annotated[Path, typer.Option("--out", help="Results file (JSONL, one record per article; resumable)")]
-BaseUrl = Annotated[
-    str | None, typer.Option("--base-url", help="OpenAI-compatible server; default: embedded model")
-]
-Model = Annotated[str | None, typer.Option("--model", help="Model name sent to the server")]
-Strategy = Annotated[str | None, typer.Option("--strategy", help=f"One of: {', '.join(STRATEGIES)}")]
 Report = Annotated[Path | None, typer.Option("--report", help="Also write a self-contained HTML report here")]
 AllowFailures = Annotated[
     bool, typer.Option("--allow-failures", help="Exit 0 even when some articles failed")
@@ -64,14 +59,6 @@ ChunkChars = Annotated[
     int | None,
     typer.Option("--chunk-chars", help="Split longer articles (default: 8000 for single-call, else off)"),
 ]
-
-
-def _settings(
-    base_url: str | None, model: str | None, strategy: str | None, no_cache: bool = False
-) -> Settings:
-    return resolve_settings(
-        base_url=base_url, model=model, strategy=strategy, cache=False if no_cache else None
-    )
 
 
 def _summary(
@@ -110,6 +97,7 @@ def run(
     base_url: BaseUrl = None,
     model: Model = None,
     strategy: Strategy = None,
+    preset: Preset = None,
     report: Report = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Log lines instead of a progress bar")] = False,
     allow_failures: AllowFailures = False,
@@ -122,7 +110,7 @@ def run(
 ) -> None:
     """Extract every article of INPUT not yet done in --out; rerun the same command to resume."""
     try:
-        settings = _settings(base_url, model, strategy, no_cache)
+        settings = settings_from(base_url, model, strategy, no_cache, preset)
         items = load_inputs(input)
     except ExtractError as exc:
         err.print(error_line(exc))
@@ -168,7 +156,7 @@ def submit(
     from ..batch.openai_batch import submit as do_submit
 
     try:
-        settings = _settings(base_url, model, "single-call", no_cache=True)
+        settings = settings_from(base_url, model, "single-call", no_cache=True)
         manifest = do_submit(
             load_inputs(input), out=out, settings=settings, chunk_chars=chunk_chars, upload=not no_upload
         )
@@ -202,7 +190,7 @@ def collect(
 
     try:
         stats = do_collect(
-            out=out, settings=_settings(base_url, None, "single-call", no_cache=True), wait=wait
+            out=out, settings=settings_from(base_url, None, "single-call", no_cache=True), wait=wait
         )
     except BatchPending as exc:
         err.print(f"[yellow]{escape(str(exc))}[/yellow]")

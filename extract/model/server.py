@@ -80,7 +80,7 @@ class EmbeddedServer:
         return [
             sys.executable,
             "-m",
-            "llama_cpp.server",
+            "extract.model.llama_server",  # llama_cpp.server with cheap log-probabilities
             "--model",
             str(model),
             "--model_alias",

@@ -26,6 +26,7 @@ import prompts
 
 from ..analysis.article import Article
 from ..errors import ModelOutputInvalid
+from ..model import weights
 from ..model.backend import Backend, validation_context
 from .chunking import Chunk, chunk_text
 
@@ -209,8 +210,9 @@ def _table() -> dict[str, dict[str, Any]]:
 
 
 def routes_for(model: str) -> dict[DecisionKind, Route]:
-    """The measured routing of a model (by served name, any case); models not measured get `UNMEASURED`."""
-    measured = _table().get(model.lower())
+    """The measured routing of a model (by key or alias, any case); models not measured get `UNMEASURED`."""
+    spec = weights.find(model)
+    measured = _table().get(spec.key if spec is not None else model.lower())
     if measured is None:
         return dict(UNMEASURED)
     return {k: Route(v["use"], float(v.get("threshold", 0.0))) for k, v in measured["routes"].items()}

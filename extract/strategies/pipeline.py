@@ -15,7 +15,7 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
@@ -82,6 +82,15 @@ class _EvidenceFirst:
         if answer is None:
             self.out.degraded = True  # the rules' answer stands in: don't cache this result
         return decisions.combined(route, rules, answer)
+
+    async def confirmed(self, kind: Literal["meeting", "demand"], s: Sentence, item: dict[str, Any]) -> bool:
+        """Whether a meeting or demand the rules found in a sentence stands (the model may say it is none)."""
+        ask = functools.partial(decisions.sentence_question, self.a, kind, s.start, s.end)
+        if await self.decide(kind, "yes", ask) != "no":
+            return True
+        reason = f"the model read no {kind} in this sentence"
+        self.out.rejected.append(Rejected(kind=kind, reason=reason, item=item))
+        return False
 
     async def run(self) -> Proposal:
         await self.statements()
@@ -255,15 +264,7 @@ class _EvidenceFirst:
                     continue
                 if self._refers_back(cue, people):
                     continue
-                ask = functools.partial(decisions.sentence_question, a, "meeting", s.start, s.end)
-                if await self.decide("meeting", "yes", ask) == "no":
-                    self.out.rejected.append(
-                        Rejected(
-                            kind="meeting",
-                            reason="the model read no meeting in this sentence",
-                            item={"sentence": s.text},
-                        )
-                    )
+                if not await self.confirmed("meeting", s, {"sentence": s.text}):
                     continue
                 ask = functools.partial(decisions.sentence_question, a, "status", s.start, s.end)
                 status = await self.decide("status", cue.status, ask) or cue.status
@@ -343,15 +344,7 @@ class _EvidenceFirst:
                     by = quoted
                 else:
                     by = self.actor(cue.by)
-                ask = functools.partial(decisions.sentence_question, a, "demand", s.start, s.end)
-                if await self.decide("demand", "yes", ask) == "no":
-                    self.out.rejected.append(
-                        Rejected(
-                            kind="demand",
-                            reason="the model read no demand in this sentence",
-                            item={"sentence": s.text, "by": by.name},
-                        )
-                    )
+                if not await self.confirmed("demand", s, {"sentence": s.text, "by": by.name}):
                     continue
                 rules_by = by.canonical or by.name
                 who = await self.decide(
