@@ -189,6 +189,10 @@ def eval_command(
         list[Path] | None,
         typer.Option("--decisions-from", help="Print stored decision measurements side by side (no model)"),
     ] = None,
+    decision_articles: Annotated[
+        int | None,
+        typer.Option("--decision-articles", help="With --decisions: only the set's first N articles"),
+    ] = None,
     write_routing: Annotated[
         bool,
         typer.Option(
@@ -209,6 +213,7 @@ def eval_command(
             cache=not no_cache,
             write_routing=write_routing,
             measure=decisions,
+            articles=decision_articles,
         )
         return
     sets = _sets(eval_set)

@@ -3,8 +3,9 @@ two combined as routed.
 
 Items come from the hand-written expectations of a set (never from the pipeline's output): each expected
 direct quote is a `speaker` item; each expected meeting a `status` item; each expected demand a `demander`
-and a `target` item; sentences of the article that use meeting or demand words are `meeting` / `demand`
-items, "yes" where an expected item's evidence lies in them, "no" elsewhere. The rules' answer is read off
+and a `target` item; a sentence that uses meeting or demand words is a `meeting` / `demand` item when an
+expected item's evidence lies in it ("yes") or the rules found one there (then "no" unless expected): the
+model is only ever asked to confirm what the rules found. The rules' answer is read off
 the rules-only pipeline's output for the same article; the model is asked the very question the pipeline
 would ask (`extract.strategies.decisions`), so its answer, confidence and time are those of the shipped path.
 
@@ -155,10 +156,10 @@ def items_of(case: Case, rules: Proposal, article: Article) -> list[Item]:
             ("meeting", MEETING_LEMMAS | MEETING_NOUNS, meeting_sentences, rules.meetings),
             ("demand", DEMAND_LEMMAS | DEMAND_NOUNS, demand_sentences, rules.demands),
         ):
-            if (kind, s.start) in optional or not _words(article, s, lemmas):
-                continue
             gold = "yes" if s.start in positive else "no"
             rule = "yes" if _rules_at(found, s) else "no"
+            if (kind, s.start) in optional or "yes" not in {gold, rule} or not _words(article, s, lemmas):
+                continue  # the model only confirms what the rules found; missed ones show its recall
             add(kind, s.start, gold, None, rule, d.sentence_question(article, kind, s.start, s.end))  # type: ignore[arg-type]
     return out
 
@@ -180,18 +181,28 @@ async def measure(
     set_name: str = "dev",
     *,
     kinds: Sequence[str] = KINDS,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, list[Item]], None] | None = None,
+    previous: Sequence[Item] = (),
+    articles: int | None = None,
 ) -> list[Item]:
-    """Every item of a set with the rules' answer, and the model's when a backend is given."""
+    """Every item of a set with the rules' answer, and the model's when a backend is given. Answers found in
+    `previous` (an interrupted run of the same model and prompts) are kept, not asked again. `articles`: only
+    the set's first N articles (in name order)."""
     items: list[Item] = []
-    for case in load_set(set_name):
+    for case in load_set(set_name)[:articles]:
         items.extend(x for x in await _rules_items(case) if x.kind in kinds)
     items = _order(items)
     if backend is None:
         return items
+    known = {(x.kind, x.article, x.position, x.gold, x.rules): x for x in previous if x.seconds is not None}
     shown: str | None = None
     for n, item in enumerate(items, 1):
         assert item.question is not None
+        old = known.get((item.kind, item.article, item.position, item.gold, item.rules))
+        if old is not None:
+            item.model, item.confidence, item.seconds = old.model, old.confidence, old.seconds
+            item.first_of_article = old.first_of_article
+            continue
         item.first_of_article = item.question.article != shown
         shown = item.question.article
         started = time.perf_counter()
@@ -200,7 +211,7 @@ async def measure(
         if answer is not None:
             item.model, item.confidence = answer.value, answer.confidence
         if progress is not None:
-            progress(n, len(items))
+            progress(n, items)
     return items
 
 

@@ -30,14 +30,37 @@ def _slug(model: str) -> str:
     return re.sub(r"[^a-z0-9.]+", "-", model.lower()).strip("-")
 
 
-def _measure(settings: Any, set_name: str) -> list[Item]:
+def _measure(settings: Any, set_name: str, path: Path, articles: int | None) -> list[Item]:
+    """Ask every question; every 20 answers the file is saved, and a rerun keeps what it holds."""
     backend = get_backend(settings)
+    previous: list[Item] = []
+    if path.exists():
+        info, previous = load(path)
+        if info.get("prompts") != prompts.prompt_hash() or info.get("model") != settings.model:
+            previous = []
 
-    def progress(n: int, total: int) -> None:
-        if n % 50 == 0 or n == total:
-            console.print(f"  {settings.model} on {set_name}: {n}/{total} questions", soft_wrap=True)
+    def progress(n: int, items: list[Item]) -> None:
+        if n % 20 == 0 or n == len(items):
+            console.print(f"  {settings.model} on {set_name}: {n}/{len(items)} questions", soft_wrap=True)
+            _save(items, path, settings, set_name, partial=n < len(items))
 
-    return asyncio.run(measure(backend, set_name, progress=progress))
+    items = asyncio.run(measure(backend, set_name, progress=progress, previous=previous, articles=articles))
+    _save(items, path, settings, set_name, partial=False)
+    return items
+
+
+def _save(items: list[Item], path: Path, settings: Any, set_name: str, *, partial: bool) -> None:
+    save(
+        items,
+        path,
+        model=settings.model,
+        set=set_name,
+        host=settings.host,
+        prompts=prompts.prompt_hash(),
+        measured=datetime.now(UTC).isoformat(timespec="seconds"),
+        partial=partial,
+        best_routes=None if partial else route(items),
+    )
 
 
 def _write_routing(model: str, routes: dict[str, dict[str, Any]], items: int) -> None:
@@ -87,6 +110,37 @@ def _print(runs: list[tuple[str, str, list[Item]]]) -> None:
                 ]
             table.add_row(*cells)
         console.print(table)
+        markdown = _markdown([m for m, _ in of_set], summaries)
+        DECISIONS_DIR.mkdir(parents=True, exist_ok=True)
+        (DECISIONS_DIR / f"table-{set_name}.md").write_text(markdown, encoding="utf-8")
+        console.print(f"→ {DECISIONS_DIR / f'table-{set_name}.md'}", soft_wrap=True)
+
+
+def _markdown(models: list[str], summaries: list[dict[str, dict[str, Any]]]) -> str:
+    """The README's table: accuracy per decision (rules, each model alone and as routed), then the time."""
+    head = ["decision", "items", "rules"] + [f"{m} alone / routed" for m in models]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for kind in KINDS:
+        rows = [s.get(kind) or {} for s in summaries]
+        first = next((r for r in rows if r), None)
+        if first is None:
+            continue
+        cells = [kind, str(first["items"]), _pct(first["rules"])]
+        for r in rows:
+            route_ = r.get("route", "rules")
+            routed = f"**{_pct(r.get('combined'))}** ({route_})" if route_ != "rules" else "— (rules)"
+            cells.append(f"{_pct(r.get('model'))} / {routed}")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "| seconds per question | " + " | ".join(models) + " |", "|---|" + "---|" * len(models)]
+    for label, key in (("first about an article", "seconds_first"), ("the next ones", "seconds_next")):
+        times = []
+        for s in summaries:
+            asked = [r[key] for r in s.values() if r.get(key) is not None]
+            items = [r["items"] for r in s.values() if r.get(key) is not None]
+            mean = sum(a * n for a, n in zip(asked, items, strict=True)) / sum(items) if items else None
+            times.append(_pct(mean))
+        lines.append(f"| {label} | " + " | ".join(times) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def decisions_report(
@@ -98,6 +152,7 @@ def decisions_report(
     cache: bool,
     write_routing: bool,
     measure: bool,
+    articles: int | None = None,
 ) -> None:
     runs: list[tuple[str, str, list[Item]]] = []
     for path in stored:
@@ -108,19 +163,9 @@ def decisions_report(
     if measure:
         settings = resolve_settings(base_url=base_url, model=model, cache=None if cache else False)
         for set_name in sets:
-            items = _measure(settings, set_name)
-            chosen = route(items)
             path = DECISIONS_DIR / f"{_slug(settings.model)}-{set_name}.json"
-            save(
-                items,
-                path,
-                model=settings.model,
-                set=set_name,
-                host=settings.host,
-                prompts=prompts.prompt_hash(),
-                measured=datetime.now(UTC).isoformat(timespec="seconds"),
-                best_routes=chosen,
-            )
+            items = _measure(settings, set_name, path, articles)
+            chosen = route(items)
             console.print(f"{len(items)} answers → {path}", soft_wrap=True)
             if write_routing and set_name == "dev":
                 _write_routing(settings.model, chosen, len(items))

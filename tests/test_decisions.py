@@ -245,3 +245,36 @@ def test_unused_answer_class_for_completeness() -> None:
         "held",
         "planned",
     ]
+
+
+# --- the embedded server's cheap log-probabilities ------------------------------------------------------
+
+
+def test_the_servers_top_logprobs_are_the_same_as_a_full_sort() -> None:
+    import random
+
+    from extract.model import llama_server
+
+    values = [random.Random(7).gauss(0, 3) for _ in range(5000)]
+    pairs = list(zip(values, range(len(values)), strict=True))
+    fast = llama_server._largest(iter(pairs), reverse=True)
+    assert fast[:20] == sorted(pairs, reverse=True)[:20]
+    assert llama_server._largest([3, 1, 2]) == [1, 2, 3]  # any other use is the builtin's
+
+
+def test_the_servers_logprob_rows_are_computed_only_when_read() -> None:
+    import numpy as np
+
+    from extract.model import llama_server
+
+    converted: list[int] = []
+
+    def convert(rows: np.ndarray, axis: int = -1) -> np.ndarray:
+        converted.append(len(rows))
+        return rows - np.log(np.exp(rows).sum(axis=axis, keepdims=True))
+
+    logits = np.random.default_rng(1).normal(size=(300, 50))
+    lazy = llama_server._RowsOnDemand(logits, convert)
+    tail = lazy[290:]
+    assert converted == [10]  # ten rows, not three hundred
+    assert np.allclose(tail, convert(logits)[290:])
