@@ -5,6 +5,8 @@
   short multiple-choice questions (grammar-constrained enums of names found in the article) about what is
   left: a quote whose speaker the sentence does not name, a demand whose target it does not name.
 - `rules-only`: the same stages with every model question answered "unknown" (for ablation).
+- `guided` (`guided.py`): the model fills the records itself, picking the analysis's numbered sentences,
+  quotes and actors.
 - `single-call`: one call asking for everything at once (the naive baseline, kept for comparison).
 """
 
@@ -53,6 +55,11 @@ async def run_strategy(strategy: str, article: Article, backend: Backend | None)
     if strategy == "single-call":
         assert backend is not None
         return await _single_call(article, backend)
+    if strategy == "guided":
+        assert backend is not None
+        from .guided import run_guided  # it builds on this module's Proposal
+
+        return await run_guided(article, backend)
     # the parse is CPU work: done in a worker thread, the event loop keeps serving other articles' calls
     await asyncio.to_thread(article.prepare)
     return await _EvidenceFirst(article, None if strategy == "rules-only" else backend).run()
