@@ -254,25 +254,6 @@ def test_real_model_short_article() -> None:
     assert usage.calls >= 1 and usage.prompt_tokens > 0 and result.meta.model == MODEL
 
 
-@pytest.mark.timeout(3600 if RECORD else 60)
-@pytest.mark.vcr
-def test_real_model_on_a_seed() -> None:
-    """A real seed, in parts: every item kept is grounded in the text and names actors of the cast."""
-    from evals import load_all, seeds_dir
-    from extract.analysis.article import Article
-
-    exp = next(e for e in load_all() if e.article == SEED)
-    text = (seeds_dir() / SEED).read_text(encoding="utf-8")
-    result = _real(text, exp.published)
-    cast = Article(text, None).prepare().cast.people
-    items = [*result.meetings, *result.statements, *result.demands]
-    assert items and all(text[e.start : e.end] == e.text for item in items for e in item.evidence)
-    named = [p for m in result.meetings for p in m.participants]
-    named += [s.speaker for s in result.statements] + [d.by for d in result.demands]
-    assert all(a.canonical in cast for a in named)
-    assert all(s.quote is None or s.quote in text for s in result.statements)
-
-
 def test_a_quote_is_spoken_by_a_person_never_a_country(fake: FakeOpenAI) -> None:
     country = findings(quotes={"Q1": "Russia"})  # named in the sentence after the quote, but a country
     result = extract(fake, Script(country, country, country, country))

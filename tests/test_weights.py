@@ -264,7 +264,7 @@ def test_an_unknown_model_name_is_a_config_error_listing_the_embedded_models() -
 def test_a_model_is_named_by_its_key_or_alias_in_any_case() -> None:
     assert spec_for("QWEN2.5-Coder-1.5B").key == "qwen2.5-coder-1.5b"
     assert spec_for("qwen2.5-coder-1.5b-instruct").key == "qwen2.5-coder-1.5b"
-    assert spec_for(DEFAULT_MODEL).alias == DEFAULT_MODEL
+    assert spec_for(DEFAULT_MODEL).key == DEFAULT_MODEL
 
 
 def test_model_path_serves_the_users_file(
@@ -306,7 +306,7 @@ def test_one_shared_server_per_model_and_file_all_stopped_at_shutdown(
     mine = tmp_path / "mine.gguf"
     qwen = server.embedded_base_url("qwen2.5-coder-1.5b")
     assert server.embedded_base_url("Qwen2.5-Coder-1.5B-Instruct") == qwen  # the same model by its alias
-    urls = {qwen, server.embedded_base_url(DEFAULT_MODEL), server.embedded_base_url("mine", mine)}
+    urls = {qwen, server.embedded_base_url("smollm2-135m"), server.embedded_base_url("mine", mine)}
     assert len(urls) == 3
     procs = [s.proc for s in server._shared.values()]
     assert len(procs) == 3
