@@ -30,7 +30,6 @@ MODEL_URL = os.environ.get("PARLEY_GUIDED_URL", "http://127.0.0.1:8931/v1")
 MODEL = "qwen2.5-coder-1.5b"
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1"])  # loopback only
 RERECORD = "PARLEY_RECORD=1 python -m pytest tests/test_guided.py --record-mode=rewrite -k real_model"
-SEED = "003_8b82c4a14ba035ea.txt"  # the shortest seed: three parts of seven sentences
 
 S1, S2, S3, S4, S5 = (
     "Sergey Lavrov met Antony Blinken in Geneva on Friday.",
@@ -262,6 +261,15 @@ def test_a_quote_is_spoken_by_a_person_never_a_country(fake: FakeOpenAI) -> None
     assert result.statements == []
     assert [(r.kind, r.reason, r.item) for r in result.rejected] == [
         ("statement", reason, {"quote": 1, "speaker": "Russia"})
+    ]
+
+
+def test_reported_speech_never_restates_a_quoted_passage(fake: FakeOpenAI) -> None:
+    twice = findings(quotes=QUOTES, statements=[{"sentence": 3, "speaker": "Sergey Lavrov"}])
+    result = extract(fake, Script(twice, twice, twice, twice))
+    assert [(s.direct, s.quote) for s in result.statements] == [(True, "We agreed to keep talking")]
+    assert [r.reason for r in result.rejected] == [
+        "sentence 3 holds the quoted passage Q1: give its speaker under quotes"
     ]
 
 

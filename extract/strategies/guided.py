@@ -269,7 +269,7 @@ def _hints(a: Article, part: _Part) -> str:
         statuses = [c.status for c in cues.meeting_cues(a.cast, a.doc, span) if c.status is not None]
         if statuses:
             found["meetings"].append(f"{i + 1} ({'/'.join(dict.fromkeys(statuses))})")
-        quoted = any(s.start <= q.start < s.end and q.words >= DIRECT_WORDS for q in a.quotes)
+        quoted = any(q.start < s.end and q.end > s.start for q in _passages(a))
         if not quoted and (cues.speech_verbs(span) or cues.according_to(span)):
             found["reported speech"].append(str(i + 1))
         if cues.demand_cues(a.cast, a.doc, span):
@@ -356,12 +356,14 @@ class _Check:
         who = "both participants" if len(people) == 2 else "all the participants"
         return None if problem is None else f"{problem}; pick the sentence that names {who}"
 
+    def nonperson(self, key: str) -> str | None:
+        """What `key` is when it is no person: only people are quoted or reported (as the rules have it)."""
+        kind = self.a.cast.people[key].kind
+        return None if kind == "person" else f"{key} is a {kind}, not a person"
+
     def quote(self, q: _Quote) -> str | None:
-        kind = self.a.cast.people[q.speaker].kind
-        if kind != "person":
-            return (
-                f"Q{q.quote}: {q.speaker} is a {kind}, not a person; pick the person who spoke, or {NOBODY}"
-            )
+        if (what := self.nonperson(q.speaker)) is not None:
+            return f"Q{q.quote}: {what}; pick the person who spoke, or {NOBODY}"
         if self.names(q.speaker, self.window(None, _passages(self.a)[q.quote - 1])):
             return None
         return (
@@ -370,6 +372,14 @@ class _Check:
         )
 
     def said(self, s: _Said) -> str | None:
+        if (what := self.nonperson(s.speaker)) is not None:
+            return f"sentence {s.sentence}: {what}; pick the person who said it"
+        sentence = self.a.sentences[s.sentence - 1]
+        held = [
+            n for n, q in enumerate(_passages(self.a), 1) if q.start < sentence.end and q.end > sentence.start
+        ]
+        if held:
+            return f"sentence {s.sentence} holds the quoted passage Q{held[0]}: give its speaker under quotes"
         problem = self.missing([s.speaker], s.sentence, self.window(s.sentence))
         return None if problem is None else f"{problem}; pick the sentence that names the speaker"
 
@@ -505,15 +515,10 @@ class _Guided:
 
     def said(self, st: _Said) -> None:
         a, s = self.a, self.a.sentences[st.sentence - 1]
-        inside = [q for q in a.quotes if s.start <= q.start and q.end <= s.end]
-        long = [q for q in inside if q.words >= DIRECT_WORDS]
-        if long and all(("quote", q.start) in self.seen for q in long):
-            return  # the sentence is its quotation's evidence, already taken as a direct statement
-        if len(long) == 1:
-            self.direct(long[0], st.speaker)  # the sentence's one quotation is what was said
-            return
-        fragment = max((q.text for q in inside if q.words < DIRECT_WORDS), key=len, default=None)
-        self.reported(st.sentence - 1, st.speaker, fragment)
+        inside = [
+            q.text for q in a.quotes if s.start <= q.start and q.end <= s.end
+        ]  # fragments only (checked)
+        self.reported(st.sentence - 1, st.speaker, max(inside, key=len, default=None))
 
     def direct(self, quote: Quote, speaker: str) -> None:
         if not self.once(("quote", quote.start)):
