@@ -204,6 +204,26 @@ def test_a_role_in_apposition_is_the_person_not_a_participant_of_its_own() -> No
     assert len(m) == 1 and names(m[0].participants) == {"Anatoly Antonov", "Zalmay Khalilzad"}
 
 
+def test_a_definite_role_nobody_holds_is_the_person_the_text_is_about() -> None:
+    text = (
+        "Omar Haddad arrived in Cairo on Monday. Haddad spoke to the press about the border. "
+        "The veteran leader of the opposition also urged the United Nations to send monitors."
+    )
+    d = rules(text).demands
+    assert [(x.by.canonical, x.of.canonical if x.of else None) for x in d] == [
+        ("Omar Haddad", "United Nations")
+    ]
+
+
+def test_a_role_is_not_given_to_someone_known_by_another_office() -> None:
+    text = (
+        "Prime Minister Laila Osman said the talks were over. "
+        '"We will not return to that table until the shelling stops," the foreign minister said.'
+    )
+    said = [s for s in rules(text).statements if "shelling" in s.evidence[0].text]
+    assert [s.speaker.canonical for s in said] in ([], ["the foreign minister"])
+
+
 def test_a_country_stands_in_only_when_nobody_on_its_side_is_named() -> None:
     m = rules("Iran and the United States held talks in Oman.").meetings
     assert len(m) == 1 and names(m[0].participants) == {"Iran", "United States"}

@@ -564,10 +564,42 @@ def _add_role_phrases(doc: Doc, cast: Cast, skip: list[tuple[int, int]]) -> None
                     key = holders[name][0]
                     break
             key = key or _holder(cast, office, chunk.start_char, quals)
+            if key is None and _definite(chunk):
+                key = _recent_subject(cast, doc, chunk.start_char, quals, office)
         kind = "person" if key else ("group" if plural else "role")
         cast.mentions.append(
             Mention(chunk.start_char, chunk.end_char, chunk.text, key or chunk.text, kind, root.i, phrase)
         )
+
+
+def _definite(chunk: Span) -> bool:
+    """'the leader', "Sudan's leader": a role that names someone the reader already knows."""
+    return any(t.i < chunk.root.i and (t.lower_ == "the" or t.dep_ == "poss") for t in chunk)
+
+
+def _recent_subject(cast: Cast, doc: Doc, pos: int, quals: list[str], office: str) -> str | None:
+    """A definite role whose office no one named holds ("The de-facto leader of Sudan … urged"): the person
+    the text was last about, i.e. the nearest earlier person who is a clause's subject, a few sentences back,
+    unless they are known by another office (a prime minister is not "the foreign minister")."""
+    wanted = set(office.split()) - _ANY_OFFICE
+    for m in sorted((m for m in cast.mentions if m.kind == "person" and m.end <= pos), key=lambda m: -m.end):
+        if pos - m.end > _RECENT:
+            return None
+        if (
+            m.head < 0
+            or doc[m.head].dep_ not in {"nsubj", "nsubjpass"}
+            or not _fits(quals, cast, m.key, m.role)
+        ):
+            continue
+        known = m.role or (cast.people[m.key].role if m.key in cast.people else None)
+        if wanted and known and not wanted <= set(known.lower().split()):
+            continue
+        return m.key
+    return None
+
+
+_RECENT = 600  # characters: about three sentences
+_ANY_OFFICE = frozenset({"leader", "head", "chief", "official", "boss"})  # words any office holder answers to
 
 
 def _person_at(cast: Cast, t: Token) -> Mention | None:

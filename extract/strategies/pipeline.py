@@ -238,7 +238,7 @@ class _EvidenceFirst:
                 att = cues.speaker_of(a.cast, a.doc, verb)
                 if att is None or att.kind not in {"person", "role"} or att.key in speakers:
                     continue  # reported speech of a named person or of a single office ('a spokesman said')
-                if att.kind == "person" and cues.is_generic(att):
+                if att.kind == "person" and att.key == att.surface and cues.is_generic(att):
                     continue
                 speakers.add(att.key)
                 fragments = [q for q in a.quotes if s.start <= q.start and q.end <= s.end]
