@@ -412,7 +412,11 @@ def find_cast(
             entry = gaz.match(surface).entry
             if entry is not None and entry.kind == "person":
                 people.setdefault(entry.canonical, entry)
-            elif surface.lower() in MEDIA_WORDS or doc[n.start].lemma_.lower() in _NOT_PERSON:
+            elif (
+                surface.lower() in MEDIA_WORDS
+                or doc[n.start].lemma_.lower() in _NOT_PERSON
+                or surface.lower().strip("-.") in TITLE_WORDS  # a title the tagger took for a name
+            ):
                 continue
             elif kind == "person" or (kind in {"unknown", "organization"} and _acts(doc[n.start])):
                 people.setdefault(surface, None)

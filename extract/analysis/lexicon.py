@@ -79,7 +79,7 @@ DECLINE_LEMMAS = _words(
 # words of a title or office in front of a name ("Foreign Minister", "Crown Prince"): never part of it
 TITLE_WORDS = _words(
     """acting adm. admiral adviser advisor ambassador archbishop assistant attorney ayatollah cabinet
-    cardinal chair chairman chairwoman chancellor chief col. commander commissioner counsellor counselor
+    cardinal chair chairman chairwoman chancellor chief col. commander commissioner councillor councilor counsellor counselor
     crown defence defense deputy director dr dr. emir envoy excellency finance first foreign former gen.
     general governor h.e. head her high highness his imam interior judge justice king lady leader lord
     lt. majesty marshal mayor minister minister-president mr mr. mrs mrs. ms ms. national parliament
