@@ -173,6 +173,15 @@ def test_countries_institutions_and_outlets_are_kinds_of_their_own() -> None:
             "held",
             "Riyadh",
         ),
+        # the sides named by their nationality in front of a noun for people
+        ("Iranian and American diplomats held talks in Oman.", {"Iran", "United States"}, "held", "Oman"),
+        (
+            "Israeli and Palestinian negotiators will meet in Cairo.",
+            {"Israel", "Palestine"},
+            "planned",
+            "Cairo",
+        ),
+        ("British and EU officials met in London.", {"United Kingdom", "European Union"}, "held", "London"),
     ],
 )
 def test_meetings_from_the_roles_of_the_sentence(

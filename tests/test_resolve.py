@@ -178,3 +178,26 @@ def test_meeting_participants_resolve() -> None:
     art = ArticleExtraction(meetings=[m], meta=META)
     out = resolve_extraction("x", art, resolve_actors([("x", art)]))
     assert [p.canonical for p in out.meetings[0].participants] == ["Sergey Lavrov", "Wang Yi"]
+
+
+@pytest.mark.parametrize(
+    ("word", "country"),
+    [
+        ("Iranian", "Iran"),
+        ("Israeli", "Israel"),
+        ("Ukrainian", "Ukraine"),
+        ("Australian", "Australia"),
+        ("Austrian", "Austria"),
+        ("British", "United Kingdom"),
+        ("French", "France"),
+        ("American", "United States"),
+        ("Korean", None),  # North or South: no guess
+        ("European", None),
+        ("Kurdish", None),
+    ],
+)
+def test_a_nationality_names_its_country_or_nothing(word: str, country: str | None) -> None:
+    from extract.analysis.actors import default_gazetteer
+
+    entry = default_gazetteer().country_of(word)
+    assert (entry.canonical if entry else None) == country

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from schemas import MeetingStatus
 
-from .actors import Cast, Mention
+from .actors import Cast, Mention, default_gazetteer
 from .lexicon import (
     DECLINE_LEMMAS,
     DEMAND_LEMMAS,
@@ -307,18 +307,16 @@ def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
         # "vice president Maros Sefcovic and Michael Gove met": the office's name in apposition
         expanded += [c for c in t.children if c.dep_ == "appos"]
     for t in _with_conjuncts(expanded):
-        found = [m] if (m := _actor_of(cast, doc, t)) is not None else []
-        if not found and t.pos_ == "NOUN" and _people_noun(t):
-            # "Afghanistan government and Taliban representatives": the sides named in front of them
-            found = [
-                x
-                for x in (cast.at_token(d.i) for left in t.lefts for d in left.subtree)
-                if x is not None and x.kind in {"country", "organization", "group"}
-            ]
-            if not found:
-                lo, hi = t.left_edge.i, t.right_edge.i + 1
-                chunk = doc[lo:hi] if hi - lo <= 8 else doc[t.i : t.i + 1]
-                found = [Mention(chunk.start_char, chunk.end_char, chunk.text, chunk.text, "group", t.i)]
+        people_noun = t.pos_ == "NOUN" and _people_noun(t)
+        # "Afghanistan government and Taliban representatives", "Iranian and US diplomats": the sides named
+        # in front of them
+        found = _sides(cast, doc, t) if people_noun else []
+        if not found:
+            found = [m] if (m := _actor_of(cast, doc, t)) is not None else []
+        if not found and people_noun:
+            lo, hi = t.left_edge.i, t.right_edge.i + 1
+            chunk = doc[lo:hi] if hi - lo <= 8 else doc[t.i : t.i + 1]
+            found = [Mention(chunk.start_char, chunk.end_char, chunk.text, chunk.text, "group", t.i)]
         for m in found:
             if m.kind in {"media", "place"}:
                 continue
@@ -328,6 +326,21 @@ def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
             if all(p.key != m.key for p in [*named, *groups]):
                 (named if is_named else groups).append(m)
     return named + (groups[: 2 - len(named)] if len(named) < 2 else [])
+
+
+def _sides(cast: Cast, doc: Doc, t: Token) -> list[Mention]:
+    """The countries and institutions named in front of a noun for people ('Iranian and US officials'), a
+    nationality adjective standing for its country."""
+    out: list[Mention] = []
+    for d in (d for left in t.lefts for d in left.subtree):
+        x = cast.at_token(d.i)
+        if x is not None and x.head != t.i and x.kind in {"country", "organization", "group"}:
+            out.append(x)
+        elif d.ent_type_ == "NORP" and d.dep_ in {"amod", "compound", "conj", "nmod"}:
+            country = default_gazetteer().country_of(d.text)
+            if country is not None:
+                out.append(Mention(d.idx, d.idx + len(d), d.text, country.canonical, "country", d.i))
+    return [x for i, x in enumerate(out) if all(x.key != y.key for y in out[:i])]
 
 
 def _prep_objects(tok: Token, preps: set[str]) -> list[Token]:

@@ -50,6 +50,40 @@ _INSTITUTION = {
     "nations",
     "delegation",
 }
+# demonyms that do not extend their country's name ('French', not 'Franc…'); the rest are found by prefix
+_DEMONYMS = {
+    "british": "United Kingdom",
+    "french": "France",
+    "dutch": "Netherlands",
+    "swiss": "Switzerland",
+    "spanish": "Spain",
+    "irish": "Ireland",
+    "polish": "Poland",
+    "danish": "Denmark",
+    "swedish": "Sweden",
+    "finnish": "Finland",
+    "saudi": "Saudi Arabia",
+    "emirati": "United Arab Emirates",
+    "afghan": "Afghanistan",
+    "thai": "Thailand",
+    "kazakh": "Kazakhstan",
+    "uzbek": "Uzbekistan",
+    "tajik": "Tajikistan",
+    "turkmen": "Turkmenistan",
+    "kyrgyz": "Kyrgyzstan",
+    "filipino": "Philippines",
+    "philippine": "Philippines",
+    "czech": "Czech Republic",
+    "turkish": "Turkey",
+    "bosnian": "Bosnia and Herzegovina",
+    "macedonian": "North Macedonia",
+    "dprk": "North Korea",
+    "north korean": "North Korea",
+    "south korean": "South Korea",
+    "lao": "Laos",
+    "burmese": "Myanmar",
+}
+
 _COUNTRY_WORDS = {
     "russia": "Russia",
     "russian": "Russia",
@@ -180,6 +214,34 @@ class Gazetteer:
         near = {e.id for e in self._by_initial.get(words[-1][:1], ()) if _close_full(words, e)}
         return self._one(near, "fuzzy") if near else GazMatch(None, "none")
 
+    def country_of(self, word: str) -> Entry | None:
+        """The country an adjective or demonym names ('Iranian' → Iran, 'British' → United Kingdom): a name
+        or alias itself, an irregular form, else the one country whose name the word extends (all but the
+        name's last two letters shared: 'Israeli', 'Ukrainian', 'Chinese')."""
+        key = normalize_name(word)
+        if not key:
+            return None
+        entry = self.exact(_DEMONYMS.get(key) or _COUNTRY_WORDS.get(key, word))
+        if entry is not None:
+            return entry if entry.kind == "country" else None
+        best: list[Entry] = []
+        longest = 0
+        for e in self._countries:
+            for n in e.names:
+                name = normalize_name(n)
+                common = _shared_prefix(key, name)
+                if common < max(4, len(name) - 2) or common < longest:
+                    continue
+                if common > longest:
+                    best, longest = [], common
+                if e not in best:
+                    best.append(e)
+        return best[0] if len(best) == 1 else None
+
+    @functools.cached_property
+    def _countries(self) -> list[Entry]:
+        return [e for e in self.entries.values() if e.kind == "country"]
+
     def by_role(self, phrase: str, *, present: Iterable[str]) -> GazMatch:
         """A role phrase ('Russia's ambassador') → the one person of `present` holding such a role."""
         text = normalize_name(phrase.replace("’", "'"))
@@ -202,6 +264,10 @@ class Gazetteer:
         if len(ids) == 1:
             return GazMatch(self.entries[next(iter(ids))], how)
         return GazMatch(None, "ambiguous", tuple(sorted(ids)))
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
 def _close_surname(word: str, e: Entry) -> bool:
