@@ -291,6 +291,14 @@ def test_according_to_names_the_speaker_of_reported_speech() -> None:
         ("Kovac urged Maric to release the prisoners.", "Kovac", "Maric"),
         ("Kovac called for an immediate ceasefire.", "Kovac", None),
         ("Kovac said Maric would be welcome only if he recognised the border.", "Kovac", "Maric"),
+        # the clause of what is asked hung under the verb, after a clause of its own
+        (
+            "Earlier in the day, in a speech to delegates, President Ana Kovac gave her backing to the "
+            "referendum push and called on President Maric's political heirs to release political prisoners "
+            "and respect fundamental rights.",
+            "Ana Kovac",
+            None,
+        ),
     ],
 )
 def test_demands_from_the_roles_of_the_sentence(text: str, by: str, of: str | None) -> None:

@@ -569,9 +569,10 @@ def _verb_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
     if ons and not clauses:  # "called on X to release …": the parse may hang the clause under the phrase
         clauses = [
             d
-            for o in ons
-            for d in o.head.subtree
-            if d.pos_ == "VERB" and any(a.lower_ == "to" and a.dep_ == "aux" for a in d.children)
+            for d in (*[o for o in ons for o in o.head.subtree], *t.children)  # … or under the verb
+            if d.pos_ == "VERB"
+            and (d.head.i != t.i or d.dep_ == "advcl")
+            and any(a.lower_ == "to" and a.dep_ == "aux" for a in d.children)
         ][:1]
     fors = _prep_objects(t, {"for"})
     if lemma == "call" and not (ons or fors):
