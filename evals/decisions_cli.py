@@ -36,7 +36,7 @@ def _measure(settings: Any, set_name: str, path: Path, articles: int | None) -> 
     previous: list[Item] = []
     if path.exists():
         info, previous = load(path)
-        if info.get("prompts") != prompts.prompt_hash() or info.get("model") != settings.model:
+        if info.get("prompts") != prompts.decision_hash() or info.get("model") != settings.model:
             previous = []
 
     def progress(n: int, items: list[Item]) -> None:
@@ -56,7 +56,7 @@ def _save(items: list[Item], path: Path, settings: Any, set_name: str, *, partia
         model=settings.model,
         set=set_name,
         host=settings.host,
-        prompts=prompts.prompt_hash(),
+        prompts=prompts.decision_hash(),
         measured=datetime.now(UTC).isoformat(timespec="seconds"),
         partial=partial,
         best_routes=None if partial else route(items),

@@ -9,7 +9,7 @@ from importlib import resources
 
 from pydantic import BaseModel
 
-__all__ = ["PROMPT_VERSION", "Prompts", "load", "prompt_hash"]
+__all__ = ["PROMPT_VERSION", "Prompts", "decision_hash", "load", "prompt_hash"]
 
 PROMPT_VERSION = "4"
 _FILES = ("system.md", "decide.md", "single_call.md", "guided.md")
@@ -42,3 +42,14 @@ def load() -> Prompts:
 
 def prompt_hash() -> str:
     return load().hash
+
+
+@cache
+def decision_hash() -> str:
+    """What a decision question is made of (decide.md, questions.json): stored model answers stay valid while
+    it holds, whatever happens to the other prompts."""
+    root = resources.files(__name__)
+    digest = hashlib.sha256(PROMPT_VERSION.encode())
+    for name in ("decide.md", "questions.json"):
+        digest.update(name.encode() + (root / name).read_text(encoding="utf-8").encode())
+    return digest.hexdigest()[:12]
