@@ -94,6 +94,28 @@ def test_quotes_in_every_style() -> None:
     assert got == ["curly one here", "straight one here", "guillemets here", "single quoted words"]
 
 
+def test_british_single_quotes_hold_apostrophes_and_possessives() -> None:
+    text = (
+        "Sir John warned: 'For generations, Britain's word has been accepted. We don't break it,' he said.\n"
+        "The farmers' union called the plan a 'betrayal' on Monday."
+    )
+    got = [q.text for q in find_quotes(text)]
+    assert got == ["For generations, Britain's word has been accepted. We don't break it,", "betrayal"]
+
+
+def test_a_quote_opening_a_paragraph_may_run_to_its_end() -> None:
+    text = (
+        "She said: 'The agreement is the bedrock of peace and must be respected.\n"
+        "“Talks will resume in May and we expect them to succeed.\n"
+        "He spoke of 'the unclosed mark in the middle of a line and nothing more"
+    )
+    got = [q.text for q in find_quotes(text)]
+    assert got == [
+        "The agreement is the bedrock of peace and must be respected.",
+        "Talks will resume in May and we expect them to succeed.",
+    ]
+
+
 def test_boilerplate_and_repeated_paragraphs_are_ignored() -> None:
     para = "Officials from both sides met in Vienna on Monday to discuss the prisoner exchange."
     text = f"Title\n\n{para}\n\nRead Also: Ten things to know\n\n{para}\n\nShare This Post"

@@ -205,6 +205,8 @@ def _quotes_in(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
                 continue
             j = _closing(text, i + 1, hi, close_mark)
             if j < 0:
+                if _opens_paragraph_quote(text, lo, i, hi):
+                    spans.append((i + 1, hi))  # a quote running on into the next paragraph
                 break
             spans.append((i + 1, j))
             pos = j + 1
@@ -212,13 +214,58 @@ def _quotes_in(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
     marks = [m.start() for m in re.finditer('"', text[lo:hi])]
     for a, b in zip(marks[::2], marks[1::2], strict=False):
         spans.append((lo + a + 1, lo + b))
-    # straight single quotes only at word boundaries: 'blockade' but not don't
-    for m in re.finditer(r"(?<![\w’'])'([^'\n]{2,200}?)'(?!\w)", text[lo:hi]):
-        spans.append((lo + m.start(1), lo + m.end(1)))
+    spans += _single_quoted(text, lo, hi)
     # a ‘ opened and closed by a straight ' (mixed marks, common in scraped text)
     for m in re.finditer(r"(?<!\w)‘([^‘’'\n]{2,200}?)'(?!\w)", text[lo:hi]):
         spans.append((lo + m.start(1), lo + m.end(1)))
     return spans
+
+
+def _opens_paragraph_quote(text: str, lo: int, i: int, hi: int) -> bool:
+    """An opening mark never closed on its line opens a quote that runs to the paragraph's end when it opens
+    the paragraph or follows a colon ('… said: ‘Our word …'), and what follows is a sentence."""
+    before = text[lo:i].rstrip()
+    return (not before or before.endswith(":")) and len(text[i + 1 : hi].split()) >= 4
+
+
+def _single_quoted(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Straight single quotes ('…'), British style: an opening mark at a word's start, closed by a mark
+    after punctuation or before punctuation or the line's end, so that apostrophes inside ("Britain's",
+    "don't", "farmers' union") do not close it."""
+    spans: list[tuple[int, int]] = []
+    pos = lo
+    while True:
+        i = text.find("'", pos, hi)
+        if i < 0:
+            return spans
+        opens = (i == lo or not (text[i - 1].isalnum() or text[i - 1] in "’'")) and (
+            i + 1 < hi and (text[i + 1].isalnum() or text[i + 1] in "‘“")
+        )
+        if not opens:
+            pos = i + 1
+            continue
+        j = i + 1
+        while (j := text.find("'", j, hi)) >= 0 and not _closes(text, j, hi):
+            j += 1
+        if j < 0:
+            if _opens_paragraph_quote(text, lo, i, hi):
+                spans.append((i + 1, hi))
+            return spans
+        if j - i > 2:
+            spans.append((i + 1, j))
+        pos = j + 1
+
+
+def _closes(text: str, j: int, hi: int) -> bool:
+    """Whether the straight ' at `j` closes a quote rather than marks a possessive or an elision."""
+    after = text[j + 1] if j + 1 < hi else ""
+    if after.isalpha():
+        return False  # don't, Britain's
+    if text[j - 1] in ".,!?;:" or not after or after in ".,;:!?)—–-":
+        return True
+    # "the farmers' union": a plural possessive before a lower-case word; "'blockade' was" closes
+    nxt = text[j + 2] if j + 2 < hi else ""
+    return not (text[j - 1] == "s" and nxt.islower())
 
 
 def _closing(text: str, start: int, hi: int, close_mark: str) -> int:
