@@ -625,6 +625,8 @@ def _noun_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
     clauses = [
         c for c in t.children if c.dep_ in {"acl", "relcl"} and any(a.lower_ == "to" for a in c.children)
     ]
+    if t.lemma_.lower() == "condition" and t.head.lemma_.lower() not in _SETTING_CONDITIONS:
+        return None  # "in these conditions", "create the right conditions": circumstances, not a demand
     if not fors and not clauses and t.lemma_.lower() not in {"ultimatum", "condition"}:
         return None
     by = _first_actor(
@@ -645,6 +647,12 @@ def _noun_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
     if by is not None and target is not None and by.key == target.key:
         target = None
     return DemandCue(t, by, target, what, f"noun:{t.lemma_.lower()}")
+
+
+# "made X a condition", "set conditions", "the condition is …": someone setting a condition
+_SETTING_CONDITIONS = frozenset(
+    {"make", "set", "impose", "lay", "put", "attach", "be", "remain", "lift", "drop"}
+)
 
 
 def _is_condition(mark: Token) -> bool:
