@@ -182,6 +182,13 @@ def test_countries_institutions_and_outlets_are_kinds_of_their_own() -> None:
             "Cairo",
         ),
         ("British and EU officials met in London.", {"United Kingdom", "European Union"}, "held", "London"),
+        # a meeting of two parties, said to have taken place by its participle
+        (
+            "A joint summit of ECOWAS and SADC held in Abuja on Monday called for calm.",
+            {"ECOWAS", "SADC"},
+            "held",
+            "Abuja",
+        ),
     ],
 )
 def test_meetings_from_the_roles_of_the_sentence(

@@ -162,7 +162,7 @@ class _Name:
         return doc[self.start : self.end].text
 
 
-def _is_name_token(t: Token) -> bool:
+def _is_name_token(t: Token, gaz: Gazetteer | None = None) -> bool:
     if t.lower_ in {"jr", "jr.", "sr", "sr."}:
         return False
     if t.lower_ in _PARTICLES and t.is_lower and 0 < t.i < len(t.doc) - 1:
@@ -178,7 +178,16 @@ def _is_name_token(t: Token) -> bool:
         return t.is_alpha  # "Kim Eui-kyeom": the part after a hyphen
     if t.tag_ in _NAME_TAGS:
         return t.text != "-" or (t.i > 0 and t.nbor(-1).tag_ in _NAME_TAGS)
-    return False
+    # an acronym the tagger took for a common noun ("SADC"/NNS): inside a named entity, or a known name
+    return (
+        t.is_upper
+        and t.is_alpha
+        and len(t) >= 2
+        and (
+            t.ent_type_ in {"ORG", "GPE", "PERSON", "NORP"}
+            or (gaz is not None and gaz.exact(t.text) is not None)
+        )
+    )
 
 
 def _dateline(doc: Doc, i: int) -> bool:
@@ -196,15 +205,15 @@ def _dateline(doc: Doc, i: int) -> bool:
     return opens and end + 1 < len(doc) and doc[end + 1].text == ","
 
 
-def _runs(doc: Doc, skip: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _runs(doc: Doc, skip: list[tuple[int, int]], gaz: Gazetteer | None = None) -> list[tuple[int, int]]:
     """Maximal runs of proper-noun tokens; a possessive or any other token ends a run."""
     runs, i = [], 0
     while i < len(doc):
-        if not _is_name_token(doc[i]) or any(a <= doc[i].idx < b for a, b in skip) or _dateline(doc, i):
+        if not _is_name_token(doc[i], gaz) or any(a <= doc[i].idx < b for a, b in skip) or _dateline(doc, i):
             i += 1
             continue
         j = i
-        while j < len(doc) and _is_name_token(doc[j]) and doc[j].whitespace_ != "\n":
+        while j < len(doc) and _is_name_token(doc[j], gaz) and doc[j].whitespace_ != "\n":
             j += 1
             if "\n" in doc[j - 1].whitespace_:
                 break
@@ -329,6 +338,8 @@ def _kind(doc: Doc, n: _Name) -> str | None:
         return "place"
     if n.label == "GPE":
         return "gpe"  # country or place: decided by what it does
+    if all(t.is_upper and t.is_alpha and len(t) >= 2 for t in doc[n.start : n.end]) and not n.title:
+        return "organization"  # an acronym ("SADC") is an institution, whatever the tagger's label
     if n.label == "PERSON" or n.title:
         return "person"
     return "unknown"
@@ -379,7 +390,7 @@ def find_cast(
     """Find and resolve every actor mention of the parsed article outside the `skip` spans."""
     gaz = gazetteer or default_gazetteer()
     skip = skip or []
-    names = [n for a, b in _runs(doc, skip) for n in _segments(doc, a, b, gaz)]
+    names = [n for a, b in _runs(doc, skip, gaz) for n in _segments(doc, a, b, gaz)]
     kinds = [(n, _kind(doc, n)) for n in names]
     # full person names first: they are what surnames and misspellings resolve to
     cast = Cast(text=doc.text)

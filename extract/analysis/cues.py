@@ -440,6 +440,24 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     between = _participants(cast, doc, _prep_objects(t, {"between"}))
     if len(between) >= 2:
         return MeetingCue(t, between, _status(anchor), _location(t, cast))
+    # "a joint meeting of EAC and SADC held on 17 March in Harare": the parties of the meeting, and the
+    # participle that says it took place or is planned
+    members = _prep_objects(t, {"of"})
+    done = [
+        c
+        for x in (
+            t,
+            *members,
+            *(c for m in members for c in m.conjuncts),
+        )  # the parse may hang it on the last
+        for c in x.children
+        if c.dep_ == "acl" and c.lemma_.lower() in OCCUR_LEMMAS | PLAN_LEMMAS and c.tag_ == "VBN"
+    ]
+    of = _participants(cast, doc, members)
+    if done and len(of) >= 2 and all(m.kind != "group" or m.key in cast.people for m in of):
+        said = _status(anchor)  # "… was postponed": what the sentence does with the meeting
+        own: MeetingStatus = "planned" if done[0].lemma_.lower() in PLAN_LEMMAS else "held"
+        return MeetingCue(t, of, said if said in {"declined", None} else own, _location(t, cast))
     toks = [*_prep_objects(t, {"with"}), *[c for c in t.children if c.dep_ == "poss"]]
     verb: Token | None = None
     if head.pos_ in {"VERB", "AUX"} and anchor.dep_ in {"dobj", "nsubj", "nsubjpass", "attr"}:
