@@ -159,7 +159,7 @@ def items_of(case: Case, rules: Proposal, article: Article) -> list[Item]:
             gold = "yes" if s.start in positive else "no"
             rule = "yes" if _rules_at(found, s) else "no"
             if (kind, s.start) in optional or not _words(article, s, lemmas):
-                continue  # every sentence with a meeting / demand word: what a model confirms, rejects or adds
+                continue  # every sentence with a meeting / demand word: the model alone is measured on all
             add(kind, s.start, gold, None, rule, d.sentence_question(article, kind, s.start, s.end))  # type: ignore[arg-type]
     return out
 
@@ -219,16 +219,13 @@ def _combined(item: Item, route: Route) -> str | None:
     """What the shipped pipeline would answer under `route`, from the stored answers."""
     if item.rules is None and item.kind != "speaker":
         return None  # the rules made no such item: there is nothing for a model to decide
+    if item.kind in {"meeting", "demand"} and item.rules == "no":
+        return "no"  # the pipeline confirms or drops what the rules found; it never makes one of its own
     model = None if item.model is None else Answer(item.model, item.confidence)
-    # "nobody" / "no" is the rules finding nothing, not an answer: `fallback` lets the model add a target, a
-    # meeting or a demand there
-    none = _NONE.get(item.kind)
-    rules = None if item.rules == none else item.rules
+    # "nobody" is the rules finding no target, not an answer: `fallback` lets the model name one
+    rules = None if item.kind == "target" and item.rules == "nobody" else item.rules
     answer = d.combined(route, rules, model)
-    return none if answer is None else answer
-
-
-_NONE: dict[str, str] = {"target": "nobody", "meeting": "no", "demand": "no"}
+    return "nobody" if item.kind == "target" and answer is None else answer
 
 
 def _routes() -> Iterator[Route]:

@@ -280,18 +280,22 @@ def test_the_servers_logprob_rows_are_computed_only_when_read() -> None:
     assert np.allclose(tail, convert(logits)[290:])
 
 
-def test_a_model_that_finds_the_meetings_the_rules_miss_may_add_them() -> None:
-    # sentences with a meeting word: the rules found one of three real meetings; the model finds all three,
-    # says no where there is none, and would be wrong to drop the one the rules found
+def test_a_model_is_measured_alone_on_every_sentence_but_only_confirms_what_the_rules_found() -> None:
+    # the model finds the two meetings the rules missed, but the pipeline cannot add a meeting: only its
+    # rejection of the rules' wrong one counts
     items = [
-        _item("meeting", "yes", "yes", "no", 0.6),
+        _item("meeting", "yes", "yes", "yes", 0.9),
+        _item("meeting", "no", "yes", "no", 0.9),
         _item("meeting", "yes", "no", "yes", 0.9),
         _item("meeting", "yes", "no", "yes", 0.8),
-        _item("meeting", "no", "no", "no", 0.9),
     ]
-    assert harness.route(items) == {"meeting": {"use": "fallback", "threshold": 0.0}}
-    table = harness.summarize(items, {"meeting": Route("fallback")})
-    assert table["meeting"]["rules"] == 0.5 and table["meeting"]["combined"] == 1.0
+    assert harness.route(items) == {"meeting": {"use": "override", "threshold": 0.0}}
+    table = harness.summarize(items, {"meeting": Route("override")})
+    assert (table["meeting"]["rules"], table["meeting"]["model"], table["meeting"]["combined"]) == (
+        0.25,
+        1.0,
+        0.5,
+    )
 
 
 def test_a_model_that_says_yes_to_everything_adds_nothing() -> None:
