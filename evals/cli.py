@@ -116,6 +116,7 @@ def _run(
     base_url: str | None,
     model: str | None,
     cache: bool,
+    articles: int | None = None,
 ) -> tuple[Path, dict[str, Any]]:
     settings = resolve_settings(
         base_url=base_url, model=model, strategy=strategy, cache=None if cache else False
@@ -133,7 +134,12 @@ def _run(
     }
     summary = asyncio.run(
         run_eval(
-            extract, out_dir=run_dir, label=f"{strategy} on {eval_set}", settings_info=info, eval_set=eval_set
+            extract,
+            out_dir=run_dir,
+            label=f"{strategy} on {eval_set}" + (f" (first {articles})" if articles else ""),
+            settings_info=info,
+            eval_set=eval_set,
+            articles=articles,
         )
     )
     return run_dir, summary
@@ -189,9 +195,14 @@ def eval_command(
         list[Path] | None,
         typer.Option("--decisions-from", help="Print stored decision measurements side by side (no model)"),
     ] = None,
-    decision_articles: Annotated[
+    articles: Annotated[
         int | None,
-        typer.Option("--decision-articles", help="With --decisions: only the set's first N articles"),
+        typer.Option(
+            "--articles",
+            "--decision-articles",
+            min=1,
+            help="Only each set's first N articles (in name order); with --decisions too",
+        ),
     ] = None,
     write_routing: Annotated[
         bool,
@@ -213,10 +224,12 @@ def eval_command(
             cache=not no_cache,
             write_routing=write_routing,
             measure=decisions,
-            articles=decision_articles,
+            articles=articles,
         )
         return
     sets = _sets(eval_set)
+    if articles is not None and (update or check):
+        raise typer.BadParameter("a baseline holds whole sets: --articles cannot update or check it")
     if stats:
         report = dataset_stats(load_set("all"))
         for title, columns, rows in stats_tables(report):
@@ -240,7 +253,14 @@ def eval_command(
             for one in sets:
                 key = baseline_key(name, one)
                 run_dir, results[key] = _run(
-                    name, one, out=out, stamp=stamp, base_url=base_url, model=model, cache=not no_cache
+                    name,
+                    one,
+                    out=out,
+                    stamp=stamp,
+                    base_url=base_url,
+                    model=model,
+                    cache=not no_cache,
+                    articles=articles,
                 )
                 _print_summary(f"{key} → {run_dir}", results[key])
                 if errors if errors is not None else one != "test":

@@ -74,9 +74,11 @@ async def run_eval(
     settings_info: dict[str, Any],
     concurrency: int = 1,
     eval_set: str = "seeds",
+    articles: int | None = None,
 ) -> dict[str, Any]:
-    """Extract every article of `eval_set` with `extract`, write the run folder, return the summary."""
-    cases = load_set(eval_set)
+    """Extract every article of `eval_set` (or its first `articles`) with `extract`, write the run folder,
+    return the summary."""
+    cases = load_set(eval_set)[:articles]
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "outputs").mkdir(exist_ok=True)
     outputs: dict[str, ArticleExtraction | None] = {}
@@ -108,6 +110,7 @@ async def run_eval(
     manifest = {
         "label": label,
         "set": eval_set,
+        "articles": articles,  # None: all of the set
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_commit": _git_commit(),
         "prompt_version": prompts.PROMPT_VERSION,
@@ -170,7 +173,7 @@ def rescore(run_dir: Path) -> dict[str, Any]:
         if (run_dir / "manifest.json").exists()
         else {}
     )
-    cases = load_set(manifest.get("set", "seeds"))
+    cases = load_set(manifest.get("set", "seeds"))[: manifest.get("articles")]
     outputs = load_outputs(run_dir, cases)
     scores, summary = score_outputs(outputs, cases)
     old = (

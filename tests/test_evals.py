@@ -193,3 +193,20 @@ def test_rescore_needs_no_model(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "scores.json").read_text(encoding="utf-8"))["macro_f1"] == 1.0
     assert "MISS" not in (tmp_path / "report.md").read_text(encoding="utf-8")
     assert combine([])["articles"] == 0
+
+
+def test_a_run_over_the_first_articles_scores_and_rescores_only_those(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from extract.cli import app
+
+    result = CliRunner().invoke(
+        app, ["eval", "--set", "dev", "--articles", "2", "--strategy", "rules-only", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    (run,) = [p for p in tmp_path.iterdir() if p.name.endswith("-rules-only-dev")]
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["articles"] == 2 and len(list((run / "outputs").iterdir())) == 2
+    assert rescore(run)["articles"] == 2
+    refused = CliRunner().invoke(app, ["eval", "--set", "dev", "--articles", "2", "--update-baseline"])
+    assert refused.exit_code != 0 and "whole sets" in refused.output
