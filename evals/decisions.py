@@ -30,7 +30,7 @@ from extract.analysis.text import Sentence
 from extract.model.backend import Backend
 from extract.strategies import decisions as d
 from extract.strategies.decisions import KINDS, Answer, DecisionKind, Question, Route
-from extract.strategies.pipeline import Proposal, run_strategy
+from extract.strategies.pipeline import UNATTRIBUTED, Proposal, run_strategy
 
 from .datasets import Case, load_set
 from .expectations import ExpActor
@@ -57,8 +57,8 @@ class Item:
     first_of_article: bool = False
 
     def right(self, answer: str | None) -> bool:
-        if answer is None:
-            return False
+        if answer is None:  # no answer is right only where there is nobody to name: a quote not expected
+            return self.kind == "speaker" and self.gold == "unknown"
         if self.gold_actor is None:
             return answer == self.gold
         return (
@@ -108,6 +108,26 @@ def items_of(case: Case, rules: Proposal, article: Article) -> list[Item]:
         rule = said[0].speaker.canonical or said[0].speaker.name if said else None
         q = d.speaker_question(article, at, at + len(st.quote), st.quote)
         add("speaker", at, st.speaker.canonical or st.speaker.name, st.speaker, rule, q)
+    # quotes the pipeline attributes, or would ask about, that no one expects as a statement: naming anyone
+    # for them makes a wrong statement (gold "unknown"; the rules' silence is right)
+    expected = [
+        (at, at + len(st.quote))
+        for st in exp.statements
+        if st.direct and st.quote and (at := text.find(st.quote)) >= 0
+    ]
+    considered: list[tuple[str, str | None]] = [
+        (x.quote, x.speaker.canonical or x.speaker.name) for x in rules.statements if x.direct and x.quote
+    ]
+    considered += [
+        (str(r.item["quote"]), None)
+        for r in rules.rejected
+        if r.kind == "statement" and r.reason == UNATTRIBUTED and r.item.get("quote")
+    ]
+    for quote, who in considered:
+        at = text.find(quote)
+        if at < 0 or any(lo < at + len(quote) and at < hi for lo, hi in expected):
+            continue
+        add("speaker", at, "unknown", None, who, d.speaker_question(article, at, at + len(quote), quote))
     meeting_sentences: set[int] = set()
     for m in exp.meetings:
         s = _sentence_of(article, m.evidence)

@@ -202,7 +202,14 @@ def test_decision_items_come_from_the_expectations() -> None:
     items = asyncio.run(harness._rules_items(case))
     exp = case.expectations
     quotes = [s for s in exp.statements if s.direct and s.quote and not s.optional]
-    assert len([x for x in items if x.kind == "speaker"]) == len(quotes)
+    speakers = [x for x in items if x.kind == "speaker"]
+    assert len([x for x in speakers if x.gold != "unknown"]) == len(quotes)
+    # quotes the rules attribute or abstain on that nobody expects: naming anyone for them is wrong
+    assert all(
+        x.gold_actor is None and x.right(None) and not x.right("Someone")
+        for x in speakers
+        if x.gold == "unknown"
+    )
     statuses = sorted(x.gold for x in items if x.kind == "status")
     assert statuses == sorted(m.status for m in exp.meetings if not m.optional)
     assert {x.gold for x in items if x.kind == "meeting"} <= {"yes", "no"}
@@ -307,3 +314,15 @@ def test_a_model_that_says_yes_to_everything_adds_nothing() -> None:
     ]
     assert harness.route(items) == {}
     assert harness.summarize(items, {})["meeting"]["combined"] == 0.75
+
+
+def test_a_model_that_names_someone_for_every_quote_pays_for_the_quotes_nobody_expects() -> None:
+    items = [
+        _item("speaker", "Ana Kovac", None, "Ana Kovac", 0.9),  # the rules abstained, the model is right
+        _item("speaker", "unknown", None, "Ivo Maric", 0.5),  # a quote no one expects: naming anyone is wrong
+        _item("speaker", "unknown", None, "Ivo Maric", 0.6),
+    ]
+    assert harness.route(items) == {"speaker": {"use": "fallback", "threshold": 0.7}}
+    assert harness.summarize(items, {"speaker": Route("fallback")})["speaker"]["combined"] == 1 / 3
+    table = harness.summarize(items, {"speaker": Route("fallback", 0.7)})
+    assert (table["speaker"]["rules"], table["speaker"]["combined"]) == (2 / 3, 1.0)

@@ -35,7 +35,7 @@ from ..model.backend import Backend, validation_context
 from . import decisions
 from .decisions import DecisionKind, Question, Route, routes_for
 
-__all__ = ["Article", "Proposal", "run_strategy"]
+__all__ = ["UNATTRIBUTED", "Article", "Proposal", "run_strategy"]
 
 log = logging.getLogger("parley")
 MIN_DIRECT_WORDS = 3  # a quote of one or two words is a scare quote or a fragment, never an utterance
@@ -63,6 +63,9 @@ async def run_strategy(strategy: str, article: Article, backend: Backend | None)
     # the parse is CPU work: done in a worker thread, the event loop keeps serving other articles' calls
     await asyncio.to_thread(article.prepare)
     return await _EvidenceFirst(article, None if strategy == "rules-only" else backend).run()
+
+
+UNATTRIBUTED = "no speaker could be attributed"  # a quote nobody is named for: rejected, not guessed
 
 
 # --- evidence-first --------------------------------------------------------------------------------------
@@ -211,7 +214,7 @@ class _EvidenceFirst:
                 self.out.rejected.append(
                     Rejected(
                         kind="statement",
-                        reason="no speaker could be attributed",
+                        reason=UNATTRIBUTED,
                         item={"quote": q.text},
                     )
                 )
