@@ -48,7 +48,11 @@ STUB = textwrap.dedent(
     """
 )
 
-OWNER = textwrap.dedent(
+# Ctrl-C as in a terminal, whatever the test runner inherited: a shell's background job (`cmd &`) starts with
+# SIGINT ignored, its children inherit that, and Python then installs no KeyboardInterrupt handler
+AS_IN_A_TERMINAL = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+
+OWNER = AS_IN_A_TERMINAL + textwrap.dedent(
     """
     import sys, time, types
     # import extract.model.server without extract/__init__ (which loads the OpenAI SDK): a 3 s saving per test
@@ -280,7 +284,7 @@ def test_starting_twice_keeps_one_process(stub: Path, tmp_path: Path) -> None:
     assert gone_within(first, 5)
 
 
-BLOCKING_OWNER = textwrap.dedent(
+BLOCKING_OWNER = AS_IN_A_TERMINAL + textwrap.dedent(
     """
     import sys
     from extract import extract_article
