@@ -36,7 +36,9 @@ def load() -> Prompts:
     digest.update(b"questions.json" + raw.encode())
     questions = json.loads(raw)
     if set(questions) != set(QUESTION_KINDS):
-        raise ValueError(f"prompts/questions.json must hold exactly the questions {', '.join(QUESTION_KINDS)}")
+        raise ValueError(
+            f"prompts/questions.json must hold exactly the questions {', '.join(QUESTION_KINDS)}"
+        )
     return Prompts(templates=templates, questions=questions, hash=digest.hexdigest()[:12])
 
 
