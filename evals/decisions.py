@@ -3,9 +3,10 @@ two combined as routed.
 
 Items come from the hand-written expectations of a set (never from the pipeline's output): each expected
 direct quote is a `speaker` item; each expected meeting a `status` item; each expected demand a `demander`
-and a `target` item; a sentence that uses meeting or demand words is a `meeting` / `demand` item when an
-expected item's evidence lies in it ("yes") or the rules found one there (then "no" unless expected): the
-model is only ever asked to confirm what the rules found. The rules' answer is read off
+and a `target` item; each quote the rules attribute or abstain on that nobody expects is a `speaker` item
+whose answer is "unknown"; every sentence that uses meeting or demand words is a `meeting` / `demand` item,
+"yes" where an expected item's evidence lies in it (combined, a model only confirms or drops what the rules
+found: the pipeline never adds one). The rules' answer is read off
 the rules-only pipeline's output for the same article; the model is asked the very question the pipeline
 would ask (`extract.strategies.decisions`), so its answer, confidence and time are those of the shipped path.
 
@@ -65,6 +66,11 @@ class Item:
             answer not in {"unknown", "nobody"}
             and actor_similarity(answer, ExpActor(**self.gold_actor)) >= 0.8
         )
+
+    @property
+    def key(self) -> tuple[str, str, int, str, str | None]:
+        """What makes an answer reusable: the same question about the same place, with the same rules' answer."""
+        return (self.kind, self.article, self.position, self.gold, self.rules)
 
     def stored(self) -> dict[str, Any]:
         row = asdict(self)
@@ -214,11 +220,11 @@ async def measure(
     items = _order(items)
     if backend is None:
         return items
-    known = {(x.kind, x.article, x.position, x.gold, x.rules): x for x in previous if x.seconds is not None}
+    known = {x.key: x for x in previous if x.seconds is not None}
     shown: str | None = None
     for n, item in enumerate(items, 1):
         assert item.question is not None
-        old = known.get((item.kind, item.article, item.position, item.gold, item.rules))
+        old = known.get(item.key)
         if old is not None:
             item.model, item.confidence, item.seconds = old.model, old.confidence, old.seconds
             item.first_of_article = old.first_of_article

@@ -105,6 +105,7 @@ class Cast:
     mentions: list[Mention] = field(default_factory=list)
     people: dict[str, Actor] = field(default_factory=dict)
     text: str = ""
+    gazetteer: Gazetteer | None = field(default=None, repr=False, compare=False)  # what resolved its names
     _starts: list[int] = field(default_factory=list, repr=False)
     _by_token: dict[int, Mention] = field(default_factory=dict, repr=False)
 
@@ -179,15 +180,13 @@ def _is_name_token(t: Token, gaz: Gazetteer | None = None) -> bool:
     if t.tag_ in _NAME_TAGS:
         return t.text != "-" or (t.i > 0 and t.nbor(-1).tag_ in _NAME_TAGS)
     # an acronym the tagger took for a common noun ("SADC"/NNS): inside a named entity, or a known name
-    return (
-        t.is_upper
-        and t.is_alpha
-        and len(t) >= 2
-        and (
-            t.ent_type_ in {"ORG", "GPE", "PERSON", "NORP"}
-            or (gaz is not None and gaz.exact(t.text) is not None)
-        )
+    return _acronym(t) and (
+        t.ent_type_ in {"ORG", "GPE", "PERSON", "NORP"} or (gaz is not None and gaz.exact(t.text) is not None)
     )
+
+
+def _acronym(t: Token) -> bool:
+    return t.is_upper and t.is_alpha and len(t) >= 2
 
 
 def _dateline(doc: Doc, i: int) -> bool:
@@ -338,7 +337,7 @@ def _kind(doc: Doc, n: _Name) -> str | None:
         return "place"
     if n.label == "GPE":
         return "gpe"  # country or place: decided by what it does
-    if all(t.is_upper and t.is_alpha and len(t) >= 2 for t in doc[n.start : n.end]) and not n.title:
+    if all(_acronym(t) for t in doc[n.start : n.end]) and not n.title:
         return "organization"  # an acronym ("SADC") is an institution, whatever the tagger's label
     if n.label == "PERSON" or n.title:
         return "person"
@@ -393,7 +392,7 @@ def find_cast(
     names = [n for a, b in _runs(doc, skip, gaz) for n in _segments(doc, a, b, gaz)]
     kinds = [(n, _kind(doc, n)) for n in names]
     # full person names first: they are what surnames and misspellings resolve to
-    cast = Cast(text=doc.text)
+    cast = Cast(text=doc.text, gazetteer=gaz)
     people: dict[str, Entry | None] = {}
     for n, kind in sorted(kinds, key=lambda nk: -(nk[0].end - nk[0].start)):
         if kind == "person" and n.end - n.start >= 2:

@@ -337,7 +337,7 @@ def _sides(cast: Cast, doc: Doc, t: Token) -> list[Mention]:
         if x is not None and x.head != t.i and x.kind in {"country", "organization", "group"}:
             out.append(x)
         elif d.ent_type_ == "NORP" and d.dep_ in {"amod", "compound", "conj", "nmod"}:
-            country = default_gazetteer().country_of(d.text)
+            country = (cast.gazetteer or default_gazetteer()).country_of(d.text)
             if country is not None:
                 out.append(Mention(d.idx, d.idx + len(d), d.text, country.canonical, "country", d.i))
     return [x for i, x in enumerate(out) if all(x.key != y.key for y in out[:i])]
@@ -587,7 +587,7 @@ def _verb_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
     if ons and not clauses:  # "called on X to release …": the parse may hang the clause under the phrase
         clauses = [
             d
-            for d in (*[o for o in ons for o in o.head.subtree], *t.children)  # … or under the verb
+            for d in (*[d for o in ons for d in o.head.subtree], *t.children)  # … or under the verb
             if d.pos_ == "VERB"
             and (d.head.i != t.i or d.dep_ == "advcl")
             and any(a.lower_ == "to" and a.dep_ == "aux" for a in d.children)
