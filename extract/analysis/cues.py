@@ -44,6 +44,7 @@ __all__ = [
     "imperative",
     "is_generic",
     "meeting_cues",
+    "reciprocal",
     "speaker_of",
     "speech_verbs",
 ]
@@ -53,6 +54,8 @@ _ACTOR_KINDS = {"person", "country", "organization", "group"}
 _PRONOUNS = {"he", "she", "him", "her", "his"}  # "his talks with Putin": his as well
 _MODAL_DEMAND = {"must", "should"}
 _FUTURE = {"will", "shall", "'ll", "’ll", "wo"}
+_WHEN = {"when", "once", "after", "before", "as", "while"}
+_IF = {"if", "unless", "whether"}
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,13 @@ def _status(trigger: Token) -> MeetingStatus | None:
         if g.pos_ in {"VERB", "AUX"} and g is not trigger and g.dep_ not in {"xcomp", "ccomp"}:
             break
     aux = {c.lower_ for c in trigger.children if c.dep_ in {"aux", "auxpass"}}
+    if not aux and trigger.dep_ == "advcl" and any(c.lower_ in _WHEN for c in trigger.children):
+        # "… would discuss when they meet on Sunday": the time clause of a future is future
+        aux = {c.lower_ for c in trigger.head.children if c.dep_ in {"aux", "auxpass"}} & (
+            _FUTURE | {"would"}
+        )
+        if aux:
+            return "planned"
     governor = next(_governors(trigger), None)
     if _negated(trigger) or (governor is not None and governor.pos_ == "AUX" and _negated(governor)):
         return None
@@ -247,6 +257,8 @@ def _status(trigger: Token) -> MeetingStatus | None:
             haux = {c.lower_ for c in head.children if c.dep_ in {"aux", "auxpass"}}
             if haux & _FUTURE or _is_to(head):
                 return "planned"
+            if haux & {"would", "could", "might", "may"}:
+                return "proposed"  # "another call could be held"
             if _negated(head):
                 # "can't get meetings", "failed to secure talks": refused, not merely absent
                 return "declined" if hlemma in {"get", "obtain", "secure", "win", "land", "arrange"} else None
@@ -294,10 +306,37 @@ def _location(trigger: Token, cast: Cast) -> str | None:
     return None
 
 
+# "the two leaders", "both sides", "they": the parties of a meeting reported before, meeting each other again
+_PAIR_NOUNS = {"leader", "minister", "side", "country", "president", "party", "counterpart", "nation"}
+_PAIR_DETS = {"the", "both", "two", "these", "those"}
+
+
+def _plural_reference(tok: Token) -> bool:
+    """'they', 'them', 'their', 'the two leaders', 'both sides': a pair named earlier, not by name here."""
+    if tok.lower_ in {"they", "them", "their"}:
+        return True
+    if tok.tag_ != "NNS" or tok.lemma_.lower() not in _PAIR_NOUNS:
+        return False
+    dets = {c.lower_ for c in tok.children if c.dep_ in {"det", "predet", "nummod"}}
+    named = any(c.dep_ in {"amod", "compound", "poss", "nmod"} and c.ent_type_ for c in tok.children)
+    return not named and ("two" in dets or "both" in dets or (tok.lemma_.lower() == "side" and "the" in dets))
+
+
+def reciprocal(mentions: Sequence[Mention]) -> bool:
+    """The only participant is a plural reference: a meeting of a pair the article named before."""
+    return len(mentions) == 1 and mentions[0].kind == "plural"
+
+
+def _enough(mentions: Sequence[Mention]) -> bool:
+    return len(mentions) >= 2 or reciprocal(mentions)
+
+
 def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
-    """Named actors first; unnamed groups ('former US officials') only fill a side nobody is named on."""
+    """Named actors first; unnamed groups ('former US officials') only fill a side nobody is named on; a
+    plural reference ('the two leaders met') stands alone or not at all."""
     named: list[Mention] = []
     groups: list[Mention] = []
+    plural: list[Mention] = []
     expanded: list[Token] = []
     for t in toks:
         # "a group of former US officials and Lavrov": the members, not the word "group"
@@ -313,6 +352,10 @@ def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
         found = _sides(cast, doc, t) if people_noun else []
         if not found:
             found = [m] if (m := _actor_of(cast, doc, t)) is not None else []
+        unnamed = not found or all(m.kind == "group" and m.key not in cast.people for m in found)
+        if unnamed and _plural_reference(t):
+            plural.append(Mention(t.idx, t.idx + len(t), t.text, "", "plural", t.i))
+            continue
         if not found and people_noun:
             lo, hi = t.left_edge.i, t.right_edge.i + 1
             chunk = doc[lo:hi] if hi - lo <= 8 else doc[t.i : t.i + 1]
@@ -325,6 +368,8 @@ def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
             )
             if all(p.key != m.key for p in [*named, *groups]):
                 (named if is_named else groups).append(m)
+    if plural and not named and not groups:
+        return plural[:1]
     return named + (groups[: 2 - len(named)] if len(named) < 2 else [])
 
 
@@ -359,6 +404,16 @@ def imperative(sent: Span) -> bool:
     return root.tag_ == "VB" and not any(c.dep_ in _SUBJ for c in root.children) and root.i == sent.start
 
 
+def _hypothetical(tok: Token) -> bool:
+    """In an 'if', 'unless' or 'whether' clause: a case argued about, not an event the article reports."""
+    for g in (tok, *_governors(tok, 6)):
+        if any(c.dep_ == "mark" and c.lower_ in _IF for c in g.children):
+            return True
+        if g.dep_ in {"ccomp", "ROOT"}:
+            return False
+    return False
+
+
 def meeting_cues(cast: Cast, doc: Doc, sent: Span) -> list[MeetingCue]:
     """Meetings, calls and visits in one sentence, with participants from the parse's roles."""
     cues: list[MeetingCue] = []
@@ -378,6 +433,8 @@ def meeting_cues(cast: Cast, doc: Doc, sent: Span) -> list[MeetingCue]:
         elif t.pos_ in {"NOUN", "PROPN"} and t.lemma_.lower() in MEETING_NOUNS:
             cue = _noun_meeting(cast, doc, t)
         else:
+            continue
+        if cue is not None and _hypothetical(t):
             continue
         if cue is not None:
             used.add(t.i)
@@ -418,7 +475,7 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     ]
     if lemma == "visit":  # a visit to a place is a meeting with its hosts only when they are named
         people = [m for m in people if m.kind != "country" or m.head in {s.i for s in subjects}]
-    if len(people) < 2:
+    if not _enough(people):
         return None
     status = "proposed" if lemma == "invite" else _status(t)
     return MeetingCue(t, people, status, _location(t, cast))
@@ -427,6 +484,10 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
 # prepositions that place a named meeting in time or on its sidelines: it took place
 _AROUND = {"after", "during", "before", "since", "following", "at", "on", "in"}
 _ROUNDS = {"round", "series", "session", "part", "set", "day"}
+# "an offer of talks", "a proposal for a summit", "an invitation to talks": the meeting is only put forward
+_PROPOSALS = {"offer", "proposal", "invitation", "request", "idea", "bid", "push", "suggestion", "plan"}
+# "travelled to Moscow for talks with Putin": the journey's purpose is the meeting
+_JOURNEYS = {"travel", "arrive", "fly", "go", "come", "head", "return", "leave", "depart", "visit", "land"}
 
 
 def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
@@ -436,10 +497,18 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     anchor = t
     if t.dep_ == "pobj" and t.head.lower_ == "of" and t.head.head.lemma_.lower() in _ROUNDS:
         anchor = t.head.head  # "wrapped up the latest round of talks"
+    proposed = (
+        t.dep_ == "pobj"
+        and t.head.lower_ in {"of", "for", "to"}
+        and t.head.head.lemma_.lower() in _PROPOSALS
+        and t.head.head.pos_ == "NOUN"
+    )
+    if proposed:
+        anchor = t.head.head  # "rejected an offer of talks": what is done with the offer
     head = anchor.head
     between = _participants(cast, doc, _prep_objects(t, {"between"}))
-    if len(between) >= 2:
-        return MeetingCue(t, between, _status(anchor), _location(t, cast))
+    if _enough(between):
+        return MeetingCue(t, between, _offered(anchor) if proposed else _status(anchor), _location(t, cast))
     # "a joint meeting of EAC and SADC held on 17 March in Harare": the parties of the meeting, and the
     # participle that says it took place or is planned
     members = _prep_objects(t, {"of"})
@@ -465,21 +534,51 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     elif anchor.dep_ == "pobj" and head.dep_ == "prep" and head.head.pos_ in {"VERB", "AUX"}:
         verb = head.head
     around = anchor.dep_ == "pobj" and head.lower_ in _AROUND
+    journey = (
+        verb is not None
+        and anchor.dep_ == "pobj"
+        and head.lower_ == "for"
+        and verb.lemma_.lower() in _JOURNEYS
+    )
     if verb is None and not around:
         return None
     if verb is not None:
         lemma = verb.lemma_.lower()
         governed = {g.lemma_.lower() for g in _governors(verb, 3)} | {lemma}
         deciding = governed & (PLAN_LEMMAS | PROPOSE_LEMMAS | DECLINE_LEMMAS)
-        if lemma not in OCCUR_LEMMAS | MEETING_LEMMAS and not deciding and not around:
+        if lemma not in OCCUR_LEMMAS | MEETING_LEMMAS and not (deciding or around or proposed or journey):
             return None  # "dialogue is the only solution", "said the meeting …": no meeting reported
-        if anchor.dep_ == "dobj" or (anchor.dep_ == "pobj" and (around or lemma in MEETING_LEMMAS)):
+        if anchor.dep_ == "dobj" or (
+            anchor.dep_ == "pobj" and (around or journey or lemma in MEETING_LEMMAS)
+        ):
             toks += _subjects(verb)  # "X held talks with Y", "In a call with Y, X said", "X met for a summit"
         toks += _prep_objects(verb, {"with", "between"})
     people = _participants(cast, doc, toks)
-    if len(people) < 2:
+    if not _enough(people):
         return None
-    return MeetingCue(t, people, _status(anchor), _location(t, cast))
+    if proposed:
+        status = _offered(anchor)
+    else:  # "will travel to Moscow for talks": the journey's tense
+        status = _status(verb) if journey and verb is not None else _status(anchor)
+    place = _location(t, cast)
+    if place is None and journey and verb is not None:
+        place = _destination(verb)
+    return MeetingCue(t, people, status, place)
+
+
+def _destination(verb: Token) -> str | None:
+    """'travelled to Moscow': where the journey went."""
+    for obj in _prep_objects(verb, {"to"}):
+        if obj.ent_type_ in {"GPE", "LOC", "FAC"}:
+            span = [x for x in obj.subtree if x.ent_type_ == obj.ent_type_]
+            return obj.doc[span[0].i : span[-1].i + 1].text
+    return None
+
+
+def _offered(offer: Token) -> MeetingStatus | None:
+    """A meeting that is offered, proposed or requested: declined when the offer is, else proposed."""
+    status = _status(offer)
+    return status if status in {"declined", None} else "proposed"
 
 
 # --- demands ---------------------------------------------------------------------------------------------
@@ -513,6 +612,8 @@ def demand_cues(cast: Cast, doc: Doc, sent: Span) -> list[DemandCue]:
         lemma = t.lemma_.lower()
         if t.pos_ in {"VERB", "AUX"} and lemma in DEMAND_LEMMAS and not _negated(t):
             cue = _verb_demand(cast, doc, t)
+        elif t.pos_ == "VERB" and lemma in _MANDATIVE and not _negated(t):
+            cue = _mandative(cast, doc, t)
         elif t.pos_ == "NOUN" and lemma in DEMAND_NOUNS:
             cue = _noun_demand(cast, doc, t)
         elif t.dep_ == "mark" and _is_condition(t):
@@ -561,6 +662,45 @@ def _governing_speaker(cast: Cast, doc: Doc, tok: Token) -> Mention | None:
     speech = _governing_speech(tok)
     m = _first_actor(cast, doc, _subjects(speech)) if speech is not None else None
     return m if m is not None and m.kind == "person" else None
+
+
+# verbs that demand through what they govern: 'suggested that India strengthen …' (a subjunctive),
+# 'told Kyiv to withdraw' (an object and an infinitive); 'suggested that it was …' and 'told reporters that …'
+# report, they demand nothing
+# (an order inside one government, 'directed the secretary-general to summon …', is not one of them); a
+# suggestion to meet is a proposed meeting, not a demand
+_MANDATIVE = {"suggest", "propose", "recommend", "advise", "tell"}
+
+
+def _mandative(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
+    objs = [c for c in t.children if c.dep_ in {"dobj", "dative"}]
+    if t.lemma_.lower() in {"suggest", "propose", "recommend"}:
+        clauses = [
+            c
+            for c in t.children
+            if c.dep_ == "ccomp"
+            and any(x.dep_ in _SUBJ for x in c.children)
+            and c.lemma_.lower() not in MEETING_LEMMAS
+            and (
+                (c.tag_ == "VB" and not any(x.dep_ == "aux" and x.lower_ != "should" for x in c.children))
+                or any(x.dep_ == "aux" and x.lower_ == "should" for x in c.children)
+            )
+        ]
+        target = _first_actor(cast, doc, [x for c in clauses for x in c.children if x.dep_ in _SUBJ])
+    else:
+        clauses = [c for c in t.children if c.dep_ == "xcomp" and any(a.lower_ == "to" for a in c.children)]
+        target = _first_actor(cast, doc, objs or [c for c in t.children if c.dep_ == "nsubjpass"])
+        if target is None:
+            return None  # "told to wait": nobody named is asked
+    if not clauses:
+        return None
+    agent = [a for p in t.children if p.dep_ == "agent" for a in p.children]
+    passive = any(c.dep_ == "nsubjpass" for c in t.children)  # "was told to …": the subject is asked
+    by = _first_actor(cast, doc, agent if passive else _subjects(t))
+    if by is not None and target is not None and by.key == target.key:
+        target = None
+    what = _clause_text(clauses)
+    return DemandCue(t, by, target, what, f"verb:{t.lemma_.lower()}") if what else None
 
 
 def _demand_clauses(t: Token) -> list[Token]:

@@ -269,7 +269,10 @@ class _EvidenceFirst:
                         )
                     )
                     continue
-                people = self._side_by_side(cue.participants)
+                if cues.reciprocal(cue.participants):
+                    people = self._pair_before(cue.trigger.idx)
+                else:
+                    people = self._side_by_side(cue.participants)
                 if len(people) < 2:
                     continue
                 if self._refers_back(cue, people):
@@ -297,6 +300,15 @@ class _EvidenceFirst:
                         evidence=[a.span(s.start, s.end)],
                     )
                 )
+
+    def _pair_before(self, pos: int, reach: int = 2000) -> list[Actor]:
+        """Who 'the two leaders' or 'they' are in a meeting sentence: the parties of the meeting reported just
+        before (within `reach` characters), if any."""
+        for m in reversed(self.out.meetings):
+            end = m.evidence[-1].end
+            if end <= pos and pos - end <= reach:
+                return list(m.participants)
+        return []
 
     def _refers_back(self, cue: cues.MeetingCue, people: list[Actor]) -> bool:
         """'… participated in the meeting': a definite meeting noun names the meeting reported before;
