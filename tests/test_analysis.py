@@ -136,6 +136,17 @@ def test_countries_institutions_and_outlets_are_kinds_of_their_own() -> None:
     assert kinds["Reuters"] == "media"
 
 
+def test_institutions_events_and_texts_are_never_people() -> None:
+    """'the Ministry said' is an institution speaking; a forum or an agreement is nobody at all."""
+    text = "The Foreign Ministry said the Minsk Agreement was dead. Lavrov met Fidan at the Antalya Diplomacy Forum."
+    cast = find_cast(nlp.parse(text))
+    kinds = {m.text: m.kind for m in cast.mentions}
+    assert kinds["Ministry"] == "organization"
+    assert not any("Agreement" in m.text or "Forum" in m.text for m in cast.mentions)
+    meetings = rules(text).meetings
+    assert [names(m.participants) for m in meetings] == [{"Sergey Lavrov", "Hakan Fidan"}]
+
+
 # --- meetings -------------------------------------------------------------------------------------------
 
 

@@ -24,9 +24,11 @@ from schemas import Actor, ActorKind
 from .gazetteer import Entry, Gazetteer, load_gazetteer, normalize_name
 from .lexicon import (
     DEMAND_LEMMAS,
+    INSTITUTION_HEADS,
     MEDIA_WORDS,
     MEETING_LEMMAS,
     MEETING_NOUNS,
+    NOT_ACTOR_HEADS,
     ROLE_NOUNS,
     SPEECH_LEMMAS,
     TITLE_WORDS,
@@ -329,6 +331,11 @@ def _kind(doc: Doc, n: _Name) -> str | None:
     if n.label in _SKIP_LABELS:
         return None
     words = {t.text.lower() for t in doc[n.start : n.end]}
+    head = doc[n.end - 1].lower_
+    if head in NOT_ACTOR_HEADS:
+        return None  # "the Raisina Dialogue", "the Minsk Agreement": an event or a text, nobody who acts
+    if head in INSTITUTION_HEADS:
+        return "media" if words & MEDIA_WORDS else "organization"  # "Foreign Ministry" tagged PERSON
     if n.label == "ORG":
         return "media" if words & MEDIA_WORDS else "organization"
     if n.label == "NORP":
@@ -426,6 +433,7 @@ def find_cast(
                 surface.lower() in MEDIA_WORDS
                 or doc[n.start].lemma_.lower() in _NOT_PERSON
                 or surface.lower().strip("-.") in TITLE_WORDS  # a title the tagger took for a name
+                or doc[n.start].lower_ in INSTITUTION_HEADS | NOT_ACTOR_HEADS  # "the Ministry said"
             ):
                 continue
             elif kind == "person" or (kind in {"unknown", "organization"} and _acts(doc[n.start])):

@@ -11,9 +11,11 @@ __all__ = [
     "DEMAND_LEMMAS",
     "DEMAND_NOUNS",
     "GENERIC_GROUPS",
+    "INSTITUTION_HEADS",
     "MEDIA_WORDS",
     "MEETING_LEMMAS",
     "MEETING_NOUNS",
+    "NOT_ACTOR_HEADS",
     "NOT_MEETING_LEMMAS",
     "OCCUR_LEMMAS",
     "PEOPLE_NOUNS",
@@ -106,6 +108,20 @@ MEDIA_WORDS = _words(
     ria tass telegraph television times tribune tv xinhua yonhap"""
 )
 # nouns of people who can meet as a group when nobody among them is named
+# the head word of a name that is an institution whatever the tagger says ("the Foreign Ministry", "… Forum")
+INSTITUTION_HEADS = _words(
+    """administration agency alliance assembly association authority bank bureau cabinet centre center
+    coalition command commission committee company congress corporation council court department
+    directorate embassy federation forces foundation front fund government group institute league
+    ministry movement office organisation organization parliament party police secretariat senate service
+    union university"""
+)
+# the head word of a name that is no actor at all: an event, a venue or a text ("… Diplomacy Forum", "…
+# Agreement")
+NOT_ACTOR_HEADS = _words(
+    """accord accords act agreement agreements charter conference convention declaration dialogue forum
+    initiative law pact plan programme program protocol summit treaty"""
+)
 PEOPLE_NOUNS = _words(
     """administration authorities commanders counterparts delegates delegation delegations diplomats envoys
     government group groups heads lawmakers leaders members ministers negotiators officers officials
