@@ -56,6 +56,7 @@ class Item:
     confidence: float | None = None
     seconds: float | None = None
     first_of_article: bool = False
+    asked: str | None = None  # the digest of the question put to the model (its text and choices)
 
     def right(self, answer: str | None) -> bool:
         if answer is None:  # no answer is right only where there is nobody to name: a quote not expected
@@ -69,8 +70,10 @@ class Item:
 
     @property
     def key(self) -> tuple[str, str, int, str, str | None]:
-        """What makes an answer reusable: the same question about the same place, with the same rules' answer."""
-        return (self.kind, self.article, self.position, self.gold, self.rules)
+        """What makes an answer reusable: the same question, word for word and choice for choice, about the
+        same place (an answer stored without its question's digest is never reused)."""
+        asked = self.asked or (self.question.digest if self.question is not None else None)
+        return (self.kind, self.article, self.position, self.gold, asked)
 
     def stored(self) -> dict[str, Any]:
         row = asdict(self)
@@ -220,15 +223,17 @@ async def measure(
     items = _order(items)
     if backend is None:
         return items
-    known = {x.key: x for x in previous if x.seconds is not None}
+    known = {x.key: x for x in previous if x.seconds is not None and x.asked is not None}
     shown: str | None = None
     for n, item in enumerate(items, 1):
         assert item.question is not None
         old = known.get(item.key)
         if old is not None:
+            item.asked = old.asked
             item.model, item.confidence, item.seconds = old.model, old.confidence, old.seconds
             item.first_of_article = old.first_of_article
             continue
+        item.asked = item.question.digest
         item.first_of_article = item.question.article != shown
         shown = item.question.article
         started = time.perf_counter()

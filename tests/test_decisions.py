@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from types import SimpleNamespace
 from typing import Any
@@ -326,3 +327,29 @@ def test_a_model_that_names_someone_for_every_quote_pays_for_the_quotes_nobody_e
     assert harness.summarize(items, {"speaker": Route("fallback")})["speaker"]["combined"] == 1 / 3
     table = harness.summarize(items, {"speaker": Route("fallback", 0.7)})
     assert (table["speaker"]["rules"], table["speaker"]["combined"]) == (2 / 3, 1.0)
+
+
+def test_a_stored_answer_is_reused_only_for_the_same_question_word_for_word() -> None:
+    """An interrupted measurement resumes without asking again; an answer to a question that has since
+    changed (other wording, other choices) or stored without its question's digest is asked again."""
+
+    def first_choice(messages: list[dict[str, str]], model: type[Any]) -> dict[str, str]:
+        return {"answer": messages[-1]["content"].rsplit('"', 2)[-2]}  # the last choice offered
+
+    backend = FakeBackend(default=first_choice)
+    first = asyncio.run(harness.measure(backend, "dev", articles=1))
+    asked = len(backend.requests)
+    assert asked == len(first) > 0 and all(x.asked for x in first)
+
+    again = FakeBackend()  # no answers queued: any question put to it fails the test
+    reused = asyncio.run(harness.measure(again, "dev", articles=1, previous=first))
+    assert again.requests == [] and [x.model for x in reused] == [x.model for x in first]
+
+    changed = [dataclasses.replace(first[0], asked="0" * 16), *first[1:]]
+    undigested = [dataclasses.replace(x, asked=None) for x in first[:1]]
+    backend = FakeBackend(default=first_choice)
+    asyncio.run(harness.measure(backend, "dev", articles=1, previous=changed))
+    assert len(backend.requests) == 1
+    backend = FakeBackend(default=first_choice)
+    asyncio.run(harness.measure(backend, "dev", articles=1, previous=undigested))
+    assert len(backend.requests) == asked

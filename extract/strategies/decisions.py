@@ -13,6 +13,7 @@ combined with the rules that way, it beat the rules alone.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -83,6 +84,12 @@ class Question:
             article=self.article, question=question, choices=", ".join(f'"{c}"' for c in self.choices)
         )
         return [{"role": "system", "content": p.templates["system"]}, {"role": "user", "content": body}]
+
+    @property
+    def digest(self) -> str:
+        """What the model is shown, as a short hash: the same digest, the same question."""
+        body = json.dumps(self.messages(), ensure_ascii=False) + "\x00" + "\x00".join(self.choices)
+        return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
 
     def grammar(self) -> dict[str, Any]:
         return {
