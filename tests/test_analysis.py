@@ -334,6 +334,18 @@ def test_pronouns_and_titles_point_to_the_person_named_before() -> None:
     assert [x for x, _ in speakers] == ["Mohammed bin Salman", "Mohammed bin Salman"]
 
 
+def test_an_office_written_short_is_the_holder_the_article_is_about() -> None:
+    """'the PM' in an article from Boris Johnson's time: the gazetteer knows him as a former prime minister,
+    the article does not call him one, and no other once-PM is named as often."""
+    text = (
+        "Brussels gave Boris Johnson until the end of the month to scrap his plans, Theresa May warned.\n\n"
+        "Mr Johnson has refused. Mr Johnson will speak to MPs on Monday.\n\n"
+        "“My job is to uphold the integrity of the UK,” the PM said."
+    )
+    speakers = [s.speaker.canonical for s in rules(text).statements if s.direct]
+    assert speakers == ["Boris Johnson"]
+
+
 def test_quotes_of_institutions_outlets_and_scare_quotes_are_no_persons_statements() -> None:
     text = (
         "“The visit will not take place,” the Kremlin said in a statement.\n\n"

@@ -31,6 +31,7 @@ from .lexicon import (
     NOT_ACTOR_HEADS,
     ROLE_NOUNS,
     SPEECH_LEMMAS,
+    TITLE_ABBREVIATIONS,
     TITLE_WORDS,
 )
 
@@ -331,6 +332,8 @@ def _kind(doc: Doc, n: _Name) -> str | None:
     if n.label in _SKIP_LABELS:
         return None
     words = {t.text.lower() for t in doc[n.start : n.end]}
+    if words <= TITLE_ABBREVIATIONS.keys():
+        return None  # "the PM": an office, read as a role phrase
     head = doc[n.end - 1].lower_
     if head in NOT_ACTOR_HEADS:
         return None  # "the Raisina Dialogue", "the Minsk Agreement": an event or a text, nobody who acts
@@ -527,7 +530,9 @@ def _role_phrase(chunk: Span) -> str | None:
     if root.lemma_.lower() not in ROLE_NOUNS or (root.tag_ in _NAME_TAGS and root.ent_type_ == "PERSON"):
         return None
     words = [
-        t.lower_ for t in chunk if t.dep_ not in {"det", "poss", "case"} and t.tag_ not in {"POS", "PRP$"}
+        TITLE_ABBREVIATIONS.get(t.lower_, t.lower_)
+        for t in chunk
+        if t.dep_ not in {"det", "poss", "case"} and t.tag_ not in {"POS", "PRP$"}
     ]
     return " ".join(words) or None
 
@@ -658,4 +663,19 @@ def _holder(cast: Cast, office: str, pos: int, quals: list[str]) -> str | None:
             and _fits(quals, cast, m.key, role)
         ):
             return m.key
+    # an article from their time in office: the person it names who once held it, unless it calls them a
+    # former holder itself ("the PM" in a 2020 article about Boris Johnson); among several, the one the
+    # article is about (named at least twice as often as any other)
+    once = {
+        m.key
+        for m in named
+        if m.key in cast.people
+        and (role := cast.people[m.key].role or "").startswith("former ")
+        and wanted <= set(role.split())
+        and not any(x.key == m.key and "former" in (x.role or "") for x in named)
+        and _fits(quals, cast, m.key, role)
+    }
+    counts = sorted(((sum(x.key == k for x in cast.mentions), k) for k in once), reverse=True)
+    if counts and (len(counts) == 1 or counts[0][0] >= 2 * counts[1][0]):
+        return counts[0][1]
     return None

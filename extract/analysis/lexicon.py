@@ -24,6 +24,7 @@ __all__ = [
     "ROLE_NOUNS",
     "SPEECH_LEMMAS",
     "SPEECH_NOUNS",
+    "TITLE_ABBREVIATIONS",
     "TITLE_WORDS",
 ]
 
@@ -93,9 +94,11 @@ TITLE_WORDS = _words(
 ROLE_NOUNS = _words(
     """admiral adviser advisor ambassador chairman chairwoman chancellor chief commissioner counterpart
     diplomat director emir envoy general governor head king leader mayor minister monarch
-    negotiator official peer premier president prince queen representative secretary senator sheikh
+    negotiator official peer pm premier president prince queen representative secretary senator sheikh
     spokesman spokesperson spokeswoman sultan"""
 )
+# offices written short ("the PM said"): read as the office they stand for
+TITLE_ABBREVIATIONS = {"pm": "prime minister"}
 # groups named by their office, not by name: never a speaker of a direct quote or a named participant
 GENERIC_GROUPS = _words(
     """administration authorities delegation delegations diplomats government leaders ministry office
