@@ -346,6 +346,17 @@ def test_an_office_written_short_is_the_holder_the_article_is_about() -> None:
     assert speakers == ["Boris Johnson"]
 
 
+def test_a_hyphenated_title_is_one_office_and_no_name() -> None:
+    text = (
+        "United Nations Secretary-General António Guterres arrived in Addis Ababa on Friday.\n\n"
+        "In the afternoon, the Secretary-General met with Moussa Faki Mahamat."
+    )
+    cast = find_cast(nlp.parse(text))
+    assert not any(m.text.startswith("-") for m in cast.mentions)
+    meetings = rules(text).meetings
+    assert [names(m.participants) for m in meetings] == [{"António Guterres", "Moussa Faki Mahamat"}]
+
+
 def test_quotes_of_institutions_outlets_and_scare_quotes_are_no_persons_statements() -> None:
     text = (
         "“The visit will not take place,” the Kremlin said in a statement.\n\n"

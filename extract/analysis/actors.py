@@ -221,8 +221,11 @@ def _runs(doc: Doc, skip: list[tuple[int, int]], gaz: Gazetteer | None = None) -
                 break
         while j > i and doc[j - 1].text == "-":
             j -= 1
-        if j > i:
-            runs.append((i, j))
+        a = i
+        while a < j and doc[a].text == "-":  # "Secretary-General": the word after a hyphen starts no name
+            a += 1
+        if j > a:
+            runs.append((a, j))
         i = max(j, i + 1)
     return runs
 
@@ -295,9 +298,13 @@ def _split_titles(doc: Doc, names: list[_Name]) -> list[_Name]:
         while (
             s < n.end - (1 if n.entry is not None else 0)
             and (n.entry is None or n.entry.kind == "person")
-            and doc[s].text.lower().rstrip(".") in TITLE_WORDS | {"mr", "mrs", "ms", "dr"}
+            and (
+                doc[s].text.lower().rstrip(".") in TITLE_WORDS | {"mr", "mrs", "ms", "dr"}
+                or doc[s].text == "-"
+            )
         ):
-            pending_title.append(doc[s].text.lower())
+            if doc[s].text != "-":  # "Secretary-General": one title in three tokens
+                pending_title.append(doc[s].text.lower())
             s += 1
         if s == n.end:
             continue
