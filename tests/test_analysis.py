@@ -226,6 +226,27 @@ def test_institutions_events_and_texts_are_never_people() -> None:
             "planned",
             "Beijing",
         ),
+        (
+            "Macron is scheduled to visit Washington next month for talks with President Trump.",
+            {"Emmanuel Macron", "Donald Trump"},
+            "planned",
+            "Washington",
+        ),
+        # a known surname the tagger took for a verb or a common noun at the head of a sentence
+        (
+            "Blinken is due to travel to Beijing next week, where he is expected to meet Chinese Foreign "
+            "Minister Wang Yi.",
+            {"Antony Blinken", "Wang Yi"},
+            "planned",
+            None,
+        ),
+        # demonyms in front of a noun for people, whether or not the tagger marked them
+        (
+            "Ukrainian and Russian delegations held a first round of talks in Istanbul on Monday.",
+            {"Ukraine", "Russia"},
+            "held",
+            "Istanbul",
+        ),
     ],
 )
 def test_meetings_from_the_roles_of_the_sentence(
@@ -246,6 +267,7 @@ def test_meetings_from_the_roles_of_the_sentence(
         "China summoned the US ambassador to lodge a protest.",
         "Secretary of State Antony Blinken hasn’t spoken with Russian Foreign Minister Sergey Lavrov since February.",
         "Dmitry Peskov told Reuters in an interview that the talks had stalled.",
+        "Modi and Sharif did not meet during the summit.",  # the summit is the verb's, and denied
     ],
 )
 def test_summons_absent_contact_and_interviews_are_not_meetings(text: str) -> None:
@@ -390,6 +412,7 @@ def test_according_to_names_the_speaker_of_reported_speech() -> None:
         # a subjunctive after "suggest", an infinitive after "tell": what one side asks of another
         ("Wang Yi suggested that India strengthen communication with China.", "Wang Yi", "India"),
         ("Kovac told Maric to withdraw the troops.", "Kovac", "Maric"),
+        ("Iran has demanded compensation from the United States.", "Iran", "United States"),
         # the clause of what is asked hung under the verb, after a clause of its own
         (
             "Earlier in the day, in a speech to delegates, President Ana Kovac gave her backing to the "

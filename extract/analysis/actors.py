@@ -182,6 +182,14 @@ def _is_name_token(t: Token, gaz: Gazetteer | None = None) -> bool:
         return t.is_alpha  # "Kim Eui-kyeom": the part after a hyphen
     if t.tag_ in _NAME_TAGS:
         return t.text != "-" or (t.i > 0 and t.nbor(-1).tag_ in _NAME_TAGS)
+    if (
+        t.is_title
+        and t.ent_type_ in {"PERSON", "ORG", "GPE", "NORP"}
+        and gaz is not None
+        and (entry := gaz.exact(t.text)) is not None
+        and entry.kind == "person"
+    ):
+        return True  # "Blinken is due …", "Macron is …": a known name the tagger took for another word
     # an acronym the tagger took for a common noun ("SADC"/NNS): inside a named entity, or a known name
     return _acronym(t) and (
         t.ent_type_ in {"ORG", "GPE", "PERSON", "NORP"} or (gaz is not None and gaz.exact(t.text) is not None)

@@ -381,7 +381,8 @@ def _sides(cast: Cast, doc: Doc, t: Token) -> list[Mention]:
         x = cast.at_token(d.i)
         if x is not None and x.head != t.i and x.kind in {"country", "organization", "group"}:
             out.append(x)
-        elif d.ent_type_ == "NORP" and d.dep_ in {"amod", "compound", "conj", "nmod"}:
+        elif (d.ent_type_ == "NORP" or d.is_title) and d.dep_ in {"amod", "compound", "conj", "nmod"}:
+            # "Ukrainian and Russian delegations": a demonym, whether or not the tagger marked it
             country = (cast.gazetteer or default_gazetteer()).country_of(d.text)
             if country is not None:
                 out.append(Mention(d.idx, d.idx + len(d), d.text, country.canonical, "country", d.i))
@@ -439,6 +440,14 @@ def meeting_cues(cast: Cast, doc: Doc, sent: Span) -> list[MeetingCue]:
         if cue is not None:
             used.add(t.i)
             used.update(c.i for c in t.children if c.lemma_.lower() in MEETING_NOUNS)
+            # "did not meet during the summit", "met on the sidelines of the summit": the verb's meeting
+            used.update(
+                o.i
+                for p in t.children
+                if p.dep_ == "prep"
+                for o in p.subtree
+                if o.lemma_.lower() in MEETING_NOUNS and t.pos_ in {"VERB", "AUX"}
+            )
             cues.append(cue)
     return cues
 
@@ -478,7 +487,10 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     if not _enough(people):
         return None
     status = "proposed" if lemma == "invite" else _status(t)
-    return MeetingCue(t, people, status, _location(t, cast))
+    place = _location(t, cast)
+    if place is None and lemma == "visit":  # "visited Kyiv and met …": the place visited
+        place = next((o.text for o in objs if o.ent_type_ in {"GPE", "LOC", "FAC"}), None)
+    return MeetingCue(t, people, status, place)
 
 
 # prepositions that place a named meeting in time or on its sidelines: it took place
@@ -567,8 +579,8 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
 
 
 def _destination(verb: Token) -> str | None:
-    """'travelled to Moscow': where the journey went."""
-    for obj in _prep_objects(verb, {"to"}):
+    """'travelled to Moscow', 'visit Washington': where the journey went."""
+    for obj in [*_prep_objects(verb, {"to"}), *(c for c in verb.children if c.dep_ == "dobj")]:
         if obj.ent_type_ in {"GPE", "LOC", "FAC"}:
             span = [x for x in obj.subtree if x.ent_type_ == obj.ent_type_]
             return obj.doc[span[0].i : span[-1].i + 1].text
@@ -767,7 +779,9 @@ def _verb_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
         if lemma in asking - {"press", "push"}:
             return None
         what_toks = fors or objs
-        target = _first_actor(cast, doc, _prep_objects(t, {"from", "of"}))
+        # "demanded compensation from the United States": of whom, on the verb or on what is demanded
+        froms = _prep_objects(t, {"from", "of"}) + [x for o in objs for x in _prep_objects(o, {"from"})]
+        target = _first_actor(cast, doc, froms)
     if any(c.dep_ == "nsubjpass" for c in t.children):
         target = _first_actor(cast, doc, [c for c in t.children if c.dep_ == "nsubjpass"]) or target
     what = _clause_text(what_toks)
