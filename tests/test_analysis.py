@@ -379,6 +379,21 @@ def test_a_hyphenated_title_is_one_office_and_no_name() -> None:
     assert [names(m.participants) for m in meetings] == [{"António Guterres", "Moussa Faki Mahamat"}]
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ('Kuleba: "Ukraine needs more air defence."', "Dmytro Kuleba"),
+        ('Foreign Minister Dmytro Kuleba: "Ukraine needs more air defence."', "Dmytro Kuleba"),
+        ('He said this to Kuleba in Kyiv on Monday: "Ukraine needs more air defence."', None),
+    ],
+)
+def test_a_line_labelled_with_a_name_and_a_colon_is_that_persons_quote(
+    text: str, speaker: str | None
+) -> None:
+    speakers = [s.speaker.canonical for s in rules(text).statements if s.direct]
+    assert speakers == ([speaker] if speaker else [])
+
+
 def test_quotes_of_institutions_outlets_and_scare_quotes_are_no_persons_statements() -> None:
     text = (
         "“The visit will not take place,” the Kremlin said in a statement.\n\n"

@@ -29,7 +29,7 @@ from ..analysis.actors import Mention
 from ..analysis.article import Article
 from ..analysis.dates import resolve_date
 from ..analysis.grounding import locate
-from ..analysis.lexicon import SPEECH_LEMMAS
+from ..analysis.lexicon import SPEECH_LEMMAS, TITLE_WORDS
 from ..analysis.text import Quote, Sentence
 from ..model.backend import Backend, validation_context
 from . import decisions
@@ -163,6 +163,9 @@ class _EvidenceFirst:
             if last is not None and a.sentences.index(last) == i - 1:  # the very next sentence
                 p = previous[1]
                 return cues.Attribution(p.key, p.surface, "continued-quote", p.kind)
+        label = self._labelled(q)
+        if label is not None:
+            return label
         if i == 0:
             return None
         before = a.sentences[i - 1]
@@ -173,6 +176,22 @@ class _EvidenceFirst:
             if att is not None:
                 return cues.Attribution(att.key, att.surface, "introduced-quote", att.kind)
         return None
+
+    def _labelled(self, q: Quote) -> cues.Attribution | None:
+        """'Kuleba: “Ukraine needs more air defence.”': a line that opens with a person's name and a colon."""
+        a = self.a
+        line = a.text.rfind("\n", 0, q.start) + 1
+        lead = a.text[line : q.start].rstrip(" “\"'‘")
+        if not lead.endswith(":") or len(lead) > 80:
+            return None
+        people = [m for m in a.cast.in_span(line, q.start) if m.kind == "person"]
+        if len(people) != 1:
+            return None
+        m = people[0]
+        rest = (a.text[line : m.start] + a.text[m.end : line + len(lead)]).replace(":", " ").split()
+        if len(rest) > 4 or any(w[0].islower() and w.lower() not in TITLE_WORDS for w in rest):
+            return None  # a sentence that merely ends with a colon, not a name label
+        return cues.Attribution(m.key, m.text, "label", m.kind)
 
     async def statements(self) -> None:
         a = self.a
