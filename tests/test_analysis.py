@@ -274,6 +274,21 @@ def test_summons_absent_contact_and_interviews_are_not_meetings(text: str) -> No
     assert rules(text).meetings == []
 
 
+def test_a_meetings_place_and_date_are_its_own() -> None:
+    """A call has no place; a place is the named place, not the clause describing it; a planned meeting's
+    weekday is the coming one."""
+    text = (
+        "Macron spoke by phone with Putin on Saturday amid a row over gas supplies in Moldova.\n\n"
+        "Biden met Kim Jong Un in the Demilitarized Zone, which divides the two Koreas, on Friday.\n\n"
+        "Lavrov and Blinken are due to meet in Geneva on Tuesday."
+    )
+    result = extract_article(text, strategy="rules-only", cache=False, published="2024-03-06")  # a Wednesday
+    call, visit, planned = result.meetings
+    assert (call.location, call.date) == (None, "2024-03-02")
+    assert (visit.location, visit.date) == ("the Demilitarized Zone", "2024-03-01")
+    assert (planned.status, planned.location, planned.date) == ("planned", "Geneva", "2024-03-12")
+
+
 @pytest.mark.parametrize(
     ("second", "status"),
     [

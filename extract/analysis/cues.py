@@ -110,6 +110,14 @@ def _actor_of(cast: Cast, doc: Doc, tok: Token) -> Mention | None:
 
 def _subjects(verb: Token) -> list[Token]:
     subj = [c for c in verb.children if c.dep_ in _SUBJ]
+    if (
+        not subj
+        and verb.dep_ == "xcomp"
+        and verb.head.pos_ == "ADJ"
+        and verb.head.dep_ == "acomp"
+        and not verb.head.lower_.startswith("un")  # "unlikely to agree", "unable to meet": no act reported
+    ):
+        return _subjects(verb.head.head)  # "are due to meet", "is ready to talk": the subject of "be"
     if not subj and verb.dep_ == "xcomp" and verb.head.pos_ in {"VERB", "AUX"}:
         # "encouraged Trump to pursue …": Trump; "wants to meet": the subject
         objs = [c for c in verb.head.children if c.dep_ in {"dobj", "dative"}]
@@ -298,12 +306,36 @@ def _location(trigger: Token, cast: Cast) -> str | None:
         for prep in tok.subtree
         if prep.dep_ == "prep" and prep.lower_ in {"in", "at"} and prep.i > trigger.i - 12
     }
+    remote = [c for c in trigger.children if c.dep_ in {"compound", "amod"}] + _prep_objects(
+        trigger, {"by", "via", "over", "on"}
+    )
+    if trigger.lemma_.lower() in _REMOTE or any(c.lemma_.lower() in _REMOTE for c in remote):
+        return None  # a phone or video call has no place of its own ("a call … amid a row in Belfast")
     for prep in sorted(candidates, key=lambda p: abs(p.i - trigger.i)):
         for obj in prep.children:
             if obj.dep_ == "pobj" and obj.ent_type_ in places:
-                span = [t for t in obj.subtree if t.ent_type_ in places]
-                return obj.doc[span[0].i : span[-1].i + 1].text
+                return _entity_text(obj)
     return None
+
+
+_REMOTE = {"phone", "telephone", "videoconference", "video", "call", "videocall", "teleconference"}
+
+
+def _entity_text(tok: Token) -> str:
+    """The named place a token belongs to ('the Demilitarized Zone', not the clause that describes it), with
+    the places named right after it that locate it ('State House, Nairobi')."""
+    doc = tok.doc
+    lo, hi = tok.i, tok.i + 1
+    for ent in doc.ents:
+        if ent.start <= tok.i < ent.end:
+            lo, hi = ent.start, ent.end
+            break
+    while hi + 1 < len(doc) and doc[hi].text == "," and doc[hi + 1].ent_iob_ == "B":
+        nxt = next((e for e in doc.ents if e.start == hi + 1), None)
+        if nxt is None or nxt.label_ not in {"GPE", "LOC", "FAC"} or not lo <= nxt.root.head.i < hi:
+            break
+        hi = nxt.end
+    return doc[lo:hi].text
 
 
 # "the two leaders", "both sides", "they": the parties of a meeting reported before, meeting each other again

@@ -174,9 +174,10 @@ def _relative_unit(
     return None, date(year, 1, 1), date(year, 12, 31), "year"
 
 
-def find_dates(text: str, *, published: date | None) -> list[ResolvedDate]:
-    """Every date expression in `text`, in order, each resolved as far as `published` allows."""
-    future = bool(_FUTURE.search(text))
+def find_dates(text: str, *, published: date | None, future: bool = False) -> list[ResolvedDate]:
+    """Every date expression in `text`, in order, each resolved as far as `published` allows; `future`: the
+    text is known to speak of what is to come (a planned meeting's "on Sunday" is the coming Sunday)."""
+    future = future or bool(_FUTURE.search(text))
     out = []
     for m in _PATTERN.finditer(text):
         word = m.group("month") or ""
@@ -191,10 +192,12 @@ def find_dates(text: str, *, published: date | None) -> list[ResolvedDate]:
     return out
 
 
-def resolve_date(sentence: str, *, published: date | None) -> tuple[str | None, str | None]:
+def resolve_date(
+    sentence: str, *, published: date | None, future: bool = False
+) -> tuple[str | None, str | None]:
     """(ISO date or month, date as written) for the first date expression of `sentence` — the shape of
     `Meeting.date` / `Meeting.date_text`. A bare year yields its text and no ISO date."""
-    found = find_dates(sentence, published=published)
+    found = find_dates(sentence, published=published, future=future)
     # prefer an expression that fixes a day or month over a bare year mentioned earlier in the sentence
     best = next((d for d in found if d.precision != "year"), found[0] if found else None)
     if best is None:

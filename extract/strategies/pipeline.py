@@ -301,7 +301,8 @@ class _EvidenceFirst:
                 ask = functools.partial(decisions.sentence_question, a, "status", s.start, s.end)
                 status = await self.decide("status", cue.status, ask) or cue.status
                 window = a.text[max(s.start, cue.trigger.idx - 80) : min(s.end, cue.trigger.idx + 140)]
-                iso, written = resolve_date(window, published=a.published)
+                ahead = status in {"planned", "proposed"}  # "when they meet on Sunday": the coming one
+                iso, written = resolve_date(window, published=a.published, future=ahead)
                 if any(
                     m.evidence[0].start == s.start
                     and {p.canonical for p in m.participants} == {p.canonical for p in people}
