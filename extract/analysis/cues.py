@@ -233,6 +233,8 @@ def _negated(tok: Token) -> bool:
 
 def _status(trigger: Token) -> MeetingStatus | None:
     """held, planned, proposed or declined, from the predicate's auxiliaries, negation and governors."""
+    if _took_place(trigger):
+        return "held"
     for g in (trigger, *_governors(trigger)):
         lemma = g.lemma_.lower()
         if lemma in DECLINE_LEMMAS or (lemma == "call" and any(c.lower_ == "off" for c in g.children)):
@@ -288,6 +290,22 @@ def _status(trigger: Token) -> MeetingStatus | None:
     return "held"
 
 
+def _took_place(trigger: Token) -> bool:
+    """'agreed … during their meeting', 'signed after talks': a meeting that times a past act took place,
+    whatever that act was (agreeing to something is not planning the meeting)."""
+    prep = trigger.head
+    if trigger.dep_ != "pobj" or prep.lower_ not in {"after", "during", "following", "at", "in"}:
+        return False
+    verb = prep.head
+    while verb.tag_ == "VB" and verb.dep_ == "xcomp":  # "agreed to resume … during their meeting"
+        verb = verb.head
+    if verb.pos_ not in {"VERB", "AUX"} or verb.tag_ not in {"VBD", "VBN"}:
+        return False
+    return not any(
+        c.dep_ in {"aux", "auxpass"} and c.lower_ in _FUTURE | {"would", "could"} for c in verb.children
+    )
+
+
 def _is_to(tok: Token) -> bool:
     """'is to meet', 'are due to meet', 'set to meet'."""
     if not any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children):
@@ -319,6 +337,8 @@ def _location(trigger: Token, cast: Cast) -> str | None:
 
 
 _REMOTE = {"phone", "telephone", "videoconference", "video", "call", "videocall", "teleconference"}
+# verbs whose object is the person addressed
+_ADDRESSING = {"tell", "assure", "inform", "brief", "urge", "ask", "press", "warn", "thank", "congratulate"}
 
 
 def _entity_text(tok: Token) -> str:
@@ -373,7 +393,7 @@ def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
     for t in toks:
         # "a group of former US officials and Lavrov": the members, not the word "group"
         lemma = t.lemma_.lower()
-        members = _prep_objects(t, {"of"}) if lemma in PEOPLE_NOUNS | {"team", "minister"} else []
+        members = _prep_objects(t, {"of"}) if _people_noun(t) or lemma in {"team", "minister"} else []
         expanded += members or [t]
         # "vice president Maros Sefcovic and Michael Gove met": the office's name in apposition
         expanded += [c for c in t.children if c.dep_ == "appos"]
@@ -529,7 +549,18 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
 _AROUND = {"after", "during", "before", "since", "following", "at", "on", "in"}
 _ROUNDS = {"round", "series", "session", "part", "set", "day"}
 # "an offer of talks", "a proposal for a summit", "an invitation to talks": the meeting is only put forward
-_PROPOSALS = {"offer", "proposal", "invitation", "request", "idea", "bid", "push", "suggestion", "plan"}
+_PROPOSALS = {
+    "offer",
+    "proposal",
+    "invitation",
+    "request",
+    "idea",
+    "bid",
+    "push",
+    "suggestion",
+    "plan",
+    "call",
+}
 # "travelled to Moscow for talks with Putin": the journey's purpose is the meeting
 _JOURNEYS = {"travel", "arrive", "fly", "go", "come", "head", "return", "leave", "depart", "visit", "land"}
 
@@ -597,6 +628,9 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         ):
             toks += _subjects(verb)  # "X held talks with Y", "In a call with Y, X said", "X met for a summit"
         toks += _prep_objects(verb, {"with", "between"})
+        if around and lemma in _ADDRESSING:
+            # "Erdogan told Putin in a phone call …": the one spoken to is the other party
+            toks += [c for c in verb.children if c.dep_ in {"dobj", "dative"}]
     people = _participants(cast, doc, toks)
     if not _enough(people):
         return None
@@ -837,6 +871,8 @@ def _noun_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
         cast, doc, [*_prep_objects(t, {"from", "by"}), *[c for c in t.children if c.dep_ == "poss"]]
     )
     head = t.head
+    if t.dep_ == "dobj" and head.lemma_.lower() in _DISMISS:
+        return None  # "rejected calls for talks": somebody else's call, turned down
     if by is None and head.pos_ in {"VERB", "AUX"} and t.dep_ in {"dobj", "nsubj"}:
         by = _first_actor(cast, doc, _subjects(head)) if t.dep_ == "dobj" else None
         if by is None and head.lemma_.lower() in {"renew", "issue", "repeat", "reiterate", "make", "echo"}:
@@ -852,6 +888,9 @@ def _noun_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
         target = None
     return DemandCue(t, by, target, what, f"noun:{t.lemma_.lower()}")
 
+
+# verbs that turn a call or demand down: whoever does so is not making it
+_DISMISS = DECLINE_LEMMAS | {"dismiss", "ignore", "deny", "resist", "defy", "brush", "rebuff"}
 
 # "made X a condition", "set conditions", "the condition is …": someone setting a condition
 _SETTING_CONDITIONS = frozenset(
