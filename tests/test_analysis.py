@@ -240,6 +240,14 @@ def test_institutions_events_and_texts_are_never_people() -> None:
             "planned",
             None,
         ),
+        # the pair of a meeting hung on its place by the parse; a nationality word is nobody
+        (
+            "The declaration followed a meeting in Angola's capital Luanda between Rwanda's Kagame and Angolan "
+            "President Joao Lourenco.",
+            {"Paul Kagame", "João Lourenço"},
+            "held",
+            "Luanda",
+        ),
         # the one told in a call is the other party; a meeting that times a past act took place
         (
             "Erdogan told Putin in a phone call on Monday that Turkey was ready to host peace talks.",
@@ -313,6 +321,18 @@ def test_a_meetings_place_and_date_are_its_own() -> None:
     assert (call.location, call.date) == (None, "2024-03-02")
     assert (visit.location, visit.date) == ("the Demilitarized Zone", "2024-03-01")
     assert (planned.status, planned.location, planned.date) == ("planned", "Geneva", "2024-03-12")
+
+
+def test_an_object_pronoun_is_not_its_clauses_subject() -> None:
+    text = (
+        "Japanese Foreign Minister Fumio Kishida spoke with South Korean Foreign Minister Kang Kyung-wha. "
+        "Kishida told Kang that he would like to meet her on the sidelines of the summit."
+    )
+    meetings = rules(text).meetings
+    assert [(m.status, names(m.participants)) for m in meetings] == [
+        ("held", {"Fumio Kishida", "Kang Kyung-wha"}),
+        ("proposed", {"Fumio Kishida", "Kang Kyung-wha"}),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -469,6 +489,8 @@ def test_according_to_names_the_speaker_of_reported_speech() -> None:
         ("Wang Yi suggested that India strengthen communication with China.", "Wang Yi", "India"),
         ("Kovac told Maric to withdraw the troops.", "Kovac", "Maric"),
         ("Iran has demanded compensation from the United States.", "Iran", "United States"),
+        # what a speaker says must be done, asked of nobody named
+        ("Nawaz Sharif said the UN resolutions on Kashmir must be implemented soon.", "Nawaz Sharif", None),
         # the clause of what is asked hung under the verb, after a clause of its own
         (
             "Earlier in the day, in a speech to delegates, President Ana Kovac gave her backing to the "

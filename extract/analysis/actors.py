@@ -341,11 +341,14 @@ def _next_is_title(doc: Doc, i: int) -> bool:
     return doc[i].text.lower() in TITLE_WORDS
 
 
-def _kind(doc: Doc, n: _Name) -> str | None:
+def _kind(doc: Doc, n: _Name, gaz: Gazetteer | None = None) -> str | None:
     if n.entry is not None:
         return n.entry.kind
     if n.label in _SKIP_LABELS:
         return None
+    word = doc[n.start]
+    if n.end - n.start == 1 and gaz is not None and word.text[-1:] in "nsih" and gaz.country_of(word.text):
+        return None  # "Angolan" tagged ORG: a nationality word, no actor (a side only in front of people)
     words = {t.text.lower() for t in doc[n.start : n.end]}
     if words <= TITLE_ABBREVIATIONS.keys():
         return None  # "the PM": an office, read as a role phrase
@@ -415,7 +418,7 @@ def find_cast(
     gaz = gazetteer or default_gazetteer()
     skip = skip or []
     names = [n for a, b in _runs(doc, skip, gaz) for n in _segments(doc, a, b, gaz)]
-    kinds = [(n, _kind(doc, n)) for n in names]
+    kinds = [(n, _kind(doc, n, gaz)) for n in names]
     # full person names first: they are what surnames and misspellings resolve to
     cast = Cast(text=doc.text, gazetteer=gaz)
     people: dict[str, Entry | None] = {}

@@ -89,10 +89,16 @@ def _mention(cast: Cast, tok: Token) -> Mention | None:
     return None
 
 
-def antecedent(cast: Cast, doc: Doc, pos: int) -> Mention | None:
+def _subject_actor(cast: Cast, doc: Doc, tok: Token) -> Mention | None:
+    if tok.lower_ in _PRONOUNS:
+        return antecedent(cast, doc, tok.idx)
+    return _mention(cast, tok)
+
+
+def antecedent(cast: Cast, doc: Doc, pos: int, *, skip: set[str] = frozenset()) -> Mention | None:  # type: ignore[assignment]
     """What 'he' or 'she' at `pos` refers to: the nearest person who is the subject of a clause before it,
-    else the nearest person named before it (within a few sentences)."""
-    near = [m for m in cast.before(pos, kinds=("person", "role")) if pos - m.end < 700]
+    else the nearest person named before it (within a few sentences); never one of `skip`."""
+    near = [m for m in cast.before(pos, kinds=("person", "role")) if pos - m.end < 700 and m.key not in skip]
     for m in near:
         if m.head >= 0 and doc[m.head].dep_ in _SUBJ:
             return m  # a role here ('a State Department spokesman said … He added') is nobody named
@@ -103,7 +109,16 @@ def antecedent(cast: Cast, doc: Doc, pos: int) -> Mention | None:
 def _actor_of(cast: Cast, doc: Doc, tok: Token) -> Mention | None:
     """The actor a token stands for: its mention, a pronoun's antecedent, or the person of a role phrase."""
     if tok.lower_ in _PRONOUNS:
-        return antecedent(cast, doc, tok.idx)
+        found = antecedent(cast, doc, tok.idx)
+        if found is not None and tok.dep_ in {"dobj", "pobj", "dative"}:
+            # "Kishida told Kang he would like to meet her": an object pronoun is not its clause's subject
+            verb = tok.head if tok.dep_ != "pobj" else tok.head.head
+            subjects = {
+                m.key for s in _subjects(verb) if s.i != tok.i and (m := _subject_actor(cast, doc, s))
+            }
+            if found.key in subjects:
+                return antecedent(cast, doc, tok.idx, skip=subjects)
+        return found
     m = _mention(cast, tok)
     return m if m is not None and (m.kind in _ACTOR_KINDS or m.kind in {"media", "role"}) else None
 
@@ -581,7 +596,16 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     if proposed:
         anchor = t.head.head  # "rejected an offer of talks": what is done with the offer
     head = anchor.head
-    between = _participants(cast, doc, _prep_objects(t, {"between"}))
+    # "a meeting in Angola's capital Luanda between Kagame and Lourenco": the parse may hang the pair on the
+    # place phrase
+    places = [
+        o for o in _prep_objects(t, {"in", "at"}) if o.ent_type_ in {"GPE", "LOC", "FAC"} or o.pos_ == "NOUN"
+    ]
+    pair = _prep_objects(t, {"between"}) + [b for o in places for b in _prep_objects(o, {"between"})]
+    between = _participants(cast, doc, pair)
+    if len(between) == 1:  # "between Rwanda's Kagame and … Lourenco", parsed as one phrase: its people
+        inner = [d for o in pair for d in o.subtree if (m := cast.at_token(d.i)) and m.kind == "person"]
+        between = _participants(cast, doc, pair + inner)
     if _enough(between):
         return MeetingCue(t, between, _offered(anchor) if proposed else _status(anchor), _location(t, cast))
     # "a joint meeting of EAC and SADC held on 17 March in Harare": the parties of the meeting, and the
@@ -938,6 +962,10 @@ def _modal_demand(cast: Cast, doc: Doc, aux: Token) -> DemandCue | None:
     speech = _speech_of(holder)
     by = _first_actor(cast, doc, _subjects(speech)) if speech is not None else None
     target = _first_actor(cast, doc, _subjects(holder))
+    passive = any(c.dep_ == "auxpass" for c in holder.children)
+    if target is None and passive and by is not None and by.kind == "person" and _subjects(holder):
+        # "Sharif said the UN resolutions must be implemented": what must be done, asked of nobody named
+        return DemandCue(aux, by, None, _clause_text([verb]), "modal")
     if target is None or (by is not None and by.key == target.key):
         return None  # "we must …", "it should …": no demand made of another party
     # with no speech verb the demand is a quote's: the strategy gives it the quote's speaker

@@ -72,7 +72,8 @@ OCCUR_LEMMAS = _words(
 PLAN_LEMMAS = _words("""agree announce arrange due expect plan prepare schedule set slate""")
 # the meeting is proposed when governed by these
 PROPOSE_LEMMAS = _words(
-    """advise aim ask call eager encourage hope keen invite offer propose pursue push ready recommend request seek
+    """advise aim ask call eager encourage hope keen invite like offer propose pursue push ready recommend
+    request seek
     suggest try urge want willing wish"""
 )
 # the meeting is declined (refused, cancelled, postponed) when governed by these or negated
