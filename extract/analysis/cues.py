@@ -8,7 +8,7 @@ wording of an article. The word lists are in `lexicon`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -95,7 +95,7 @@ def _subject_actor(cast: Cast, doc: Doc, tok: Token) -> Mention | None:
     return _mention(cast, tok)
 
 
-def antecedent(cast: Cast, doc: Doc, pos: int, *, skip: set[str] = frozenset()) -> Mention | None:  # type: ignore[assignment]
+def antecedent(cast: Cast, doc: Doc, pos: int, *, skip: Collection[str] = ()) -> Mention | None:
     """What 'he' or 'she' at `pos` refers to: the nearest person who is the subject of a clause before it,
     else the nearest person named before it (within a few sentences); never one of `skip`."""
     near = [m for m in cast.before(pos, kinds=("person", "role")) if pos - m.end < 700 and m.key not in skip]
