@@ -470,6 +470,14 @@ def test_according_to_names_the_speaker_of_reported_speech() -> None:
     assert [(x.speaker.canonical, x.direct) for x in s] == [("Ana Kovac", False)]
 
 
+def test_a_denied_speech_act_reports_nothing() -> None:
+    text = (
+        "Foreign Minister Ana Kovac didn't say how much the budget would grow. "
+        "A defence ministry official could not immediately confirm the report."
+    )
+    assert rules(text).statements == []
+
+
 # --- demands --------------------------------------------------------------------------------------------
 
 

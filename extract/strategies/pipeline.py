@@ -262,6 +262,8 @@ class _EvidenceFirst:
                     continue  # reported speech of a named person or of a single office ('a spokesman said')
                 if att.kind == "person" and att.key == att.surface and cues.is_generic(att):
                     continue
+                if any(c.dep_ == "neg" for c in verb.children):
+                    continue  # "could not confirm the report", "did not say": nothing said
                 speakers.add(att.key)
                 fragments = [q for q in a.quotes if s.start <= q.start and q.end <= s.end]
                 quote = max(fragments, key=lambda q: len(q.text)).text if fragments else None
