@@ -470,6 +470,30 @@ def test_according_to_names_the_speaker_of_reported_speech() -> None:
     assert [(x.speaker.canonical, x.direct) for x in s] == [("Ana Kovac", False)]
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        # a relative clause's speaker is the one it is about
+        (
+            'Obama also met Chinese President Xi Jinping, who said "We want to enhance our communication."',
+            "Xi Jinping",
+        ),
+        # a role qualified by a short country name ("U.S.")
+        (
+            'Barack Obama hosted the summit.\n\nThe U.S. president said, "We have embraced a new type of thinking."',
+            "Barack Obama",
+        ),
+        # a quote opening the sentence after a person's speech verb, in the same paragraph
+        (
+            'Security has improved, Obama told Americans Saturday. "Vast regions of the world are now off limits."',
+            "Barack Obama",
+        ),
+    ],
+)
+def test_quotes_attributed_through_the_sentence_around_them(text: str, speaker: str) -> None:
+    assert [s.speaker.canonical for s in rules(text).statements if s.direct] == [speaker]
+
+
 def test_a_denied_speech_act_reports_nothing() -> None:
     text = (
         "Foreign Minister Ana Kovac didn't say how much the budget would grow. "

@@ -556,8 +556,14 @@ def _role_phrase(chunk: Span) -> str | None:
 
 
 def _qualifiers(chunk: Span) -> list[str]:
-    """Country words inside a role phrase ('the Ukrainian ambassador', "Russia's envoy")."""
-    return [t.lower_[:5] for t in chunk if t.ent_type_ in {"NORP", "GPE"} and t.i != chunk.root.i]
+    """Country words inside a role phrase ('the Ukrainian ambassador', "Russia's envoy", 'the U.S.
+    president'), as the first letters of the country's name."""
+    out = []
+    for t in chunk:
+        if t.ent_type_ in {"NORP", "GPE"} and t.i != chunk.root.i:
+            country = default_gazetteer().country_of(t.text)
+            out.append((country.canonical if country else t.text).lower()[:5])
+    return out
 
 
 def _fits(quals: list[str], cast: Cast, key: str, role: str | None) -> bool:

@@ -126,6 +126,13 @@ def _actor_of(cast: Cast, doc: Doc, tok: Token) -> Mention | None:
 def _subjects(verb: Token) -> list[Token]:
     subj = [c for c in verb.children if c.dep_ in _SUBJ]
     if (
+        verb.dep_ == "relcl"
+        and subj
+        and subj[0].tag_ in {"WP", "WDT"}
+        and verb.head.pos_ in {"PROPN", "NOUN"}
+    ):
+        return [verb.head]  # "Xi Jinping, who said …": the one the clause is about
+    if (
         not subj
         and verb.dep_ == "xcomp"
         and verb.head.pos_ == "ADJ"

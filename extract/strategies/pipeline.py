@@ -169,11 +169,14 @@ class _EvidenceFirst:
         if i == 0:
             return None
         before = a.sentences[i - 1]
-        if before.text.rstrip().endswith(":") and not any(
-            x.start > before.start and x.end < before.end for x in a.quotes
-        ):
+        # "Lord Howard said:" introduces the quote after it; so does "Obama told Americans Saturday." when the
+        # quote opens the next sentence of the same paragraph
+        introduces = before.text.rstrip().endswith(":") or (
+            opens and "\n" not in a.text[before.start : sentence.start]
+        )
+        if introduces and not any(x.start > before.start and x.end < before.end for x in a.quotes):
             att = cues.first_speaker(a.cast, a.doc, cues.speech_verbs(a.tokens(before)))
-            if att is not None:
+            if att is not None and (att.kind == "person" or before.text.rstrip().endswith(":")):
                 return cues.Attribution(att.key, att.surface, "introduced-quote", att.kind)
         return None
 
