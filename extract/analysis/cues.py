@@ -854,6 +854,8 @@ def _verb_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
     by = _first_actor(cast, doc, _subjects(t)) or _first_actor(
         cast, doc, [a for p in t.children if p.dep_ == "agent" for a in p.children]
     )
+    if by is None and lemma == "require" and any(s.pos_ != "PRON" or s.lower_ == "it" for s in _subjects(t)):
+        return None  # "it requires coalitions", "the deal requires approval": a need, nobody's demand
     target: Mention | None = None
     what_toks: list[Token] = []
     asking = {"urge", "press", "ask", "implore", "exhort", "push", "order", "want", "require"}
