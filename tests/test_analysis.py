@@ -128,6 +128,19 @@ def test_a_surname_and_a_misspelling_resolve_to_the_full_name_of_the_article() -
     assert {m.key for m in cast.mentions if m.text in {"Kovacevik", "Ana Kovacevic"}} == {"Ana Kovacevic"}
 
 
+def test_a_shared_surname_is_the_person_the_article_names_most() -> None:
+    """After a passing mention of the army chief Raheel Sharif, a bare 'Sharif' is still the prime minister the
+    article is about, unless the army chief was named in the same breath."""
+    text = (
+        "Prime Minister Nawaz Sharif arrived in New York on Monday.\n\n"
+        "Army chief Raheel Sharif stayed in Islamabad, officials said.\n\n"
+        "In his speech, Sharif raised Kashmir. Nawaz Sharif also met Theresa May."
+    )
+    cast = find_cast(nlp.parse(text))
+    bare = [m.key for m in cast.mentions if m.text == "Sharif"]
+    assert bare == ["Nawaz Sharif"]
+
+
 def test_countries_institutions_and_outlets_are_kinds_of_their_own() -> None:
     cast = find_cast(nlp.parse("The European Union and Iran spoke, Reuters reported."))
     kinds = {m.text: m.kind for m in cast.mentions}

@@ -503,6 +503,9 @@ def _known(gaz: Gazetteer, surface: str) -> Entry | None:
     return m.entry if m.entry is not None and m.entry.kind == "person" else None
 
 
+_SAME_SENTENCE = 150  # characters: a surname this close after a full name is that person's
+
+
 def _resolve(
     surface: str, people: dict[str, Entry | None], canonical: dict[str, str], pos: int, cast: Cast
 ) -> str | None:
@@ -521,10 +524,18 @@ def _resolve(
     if len(matches) == 1:
         return canonical[matches[0]]
     if matches:
-        # several people share the surname: the one named most recently before this mention
+        # several people share the surname: the one just named (within the sentence), else the one the
+        # article names in full most often ("Nawaz Sharif" twice, the army chief "Raheel Sharif" once), else
+        # the one named most recently
         named = [m for m in cast.mentions if m.key in {canonical[k] for k in matches} and m.start < pos]
         if named:
-            return max(named, key=lambda m: m.start).key
+            recent = max(named, key=lambda m: m.start)
+            if pos - recent.end < _SAME_SENTENCE:
+                return recent.key
+            counts = sorted(((cast.text.count(k), k) for k in matches), reverse=True)
+            if counts[0][0] > counts[1][0]:
+                return canonical[counts[0][1]]
+            return recent.key
         return canonical[max(matches, key=lambda k: fuzz.ratio(surface.split()[-1], k.split()[-1]))]
     return None
 
