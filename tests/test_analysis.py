@@ -336,6 +336,15 @@ def test_a_meetings_place_and_date_are_its_own() -> None:
     assert (planned.status, planned.location, planned.date) == ("planned", "Geneva", "2024-03-12")
 
 
+def test_meetings_with_several_partners_are_one_meeting_with_each() -> None:
+    text = "Nawaz Sharif raised Kashmir in his meetings with Theresa May and John Kerry in New York."
+    meetings = rules(text).meetings
+    assert sorted(sorted(names(m.participants)) for m in meetings) == [
+        ["John Kerry", "Nawaz Sharif"],
+        ["Nawaz Sharif", "Theresa May"],
+    ]
+
+
 def test_an_object_pronoun_is_not_its_clauses_subject() -> None:
     text = (
         "Japanese Foreign Minister Fumio Kishida spoke with South Korean Foreign Minister Kang Kyung-wha. "

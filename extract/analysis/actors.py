@@ -503,9 +503,6 @@ def _known(gaz: Gazetteer, surface: str) -> Entry | None:
     return m.entry if m.entry is not None and m.entry.kind == "person" else None
 
 
-_SAME_SENTENCE = 150  # characters: a surname this close after a full name is that person's
-
-
 def _resolve(
     surface: str, people: dict[str, Entry | None], canonical: dict[str, str], pos: int, cast: Cast
 ) -> str | None:
@@ -530,8 +527,9 @@ def _resolve(
         named = [m for m in cast.mentions if m.key in {canonical[k] for k in matches} and m.start < pos]
         if named:
             recent = max(named, key=lambda m: m.start)
-            if pos - recent.end < _SAME_SENTENCE:
-                return recent.key
+            between = cast.text[recent.end : pos]
+            if not any(stop in between for stop in (". ", "\n", "? ", "! ")):
+                return recent.key  # named in the same sentence
             counts = sorted(((cast.text.count(k), k) for k in matches), reverse=True)
             if counts[0][0] > counts[1][0]:
                 return canonical[counts[0][1]]

@@ -522,8 +522,22 @@ def meeting_cues(cast: Cast, doc: Doc, sent: Span) -> list[MeetingCue]:
                 for o in p.subtree
                 if o.lemma_.lower() in MEETING_NOUNS and t.pos_ in {"VERB", "AUX"}
             )
-            cues.append(cue)
+            cues.extend(_one_by_one(cast, doc, cue))
     return cues
+
+
+def _one_by_one(cast: Cast, doc: Doc, cue: MeetingCue) -> list[MeetingCue]:
+    """'his meetings with Theresa May and John Kerry': a plural meeting noun with several partners is one
+    meeting with each of them."""
+    t = cue.trigger
+    if t.tag_ != "NNS" or t.lemma_.lower() not in {"meeting", "call", "conversation", "visit"}:
+        return [cue]
+    partners = {m.key for m in _participants(cast, doc, _prep_objects(t, {"with"}))}
+    hosts = [m for m in cue.participants if m.key not in partners]
+    guests = [m for m in cue.participants if m.key in partners]
+    if len(guests) < 2 or not hosts:
+        return [cue]
+    return [MeetingCue(t, [*hosts, g], cue.status, cue.location) for g in guests]
 
 
 def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
