@@ -505,6 +505,13 @@ def test_according_to_names_the_speaker_of_reported_speech() -> None:
             'Barack Obama hosted the summit.\n\nThe U.S. president said, "We have embraced a new type of thinking."',
             "Barack Obama",
         ),
+        # "cited X as saying": X
+        ('"Talks must come early," Kim Eui-kyeom cited Moon Jae-in as saying.', "Moon Jae-in"),
+        # a participle's subject is its clause's: "Before speaking with Wang, Blinken said …"
+        (
+            'Before speaking with Wang Yi on Saturday, Antony Blinken said: "We remain concerned."',
+            "Antony Blinken",
+        ),
         # a quote opening the sentence after a person's speech verb, in the same paragraph
         (
             'Security has improved, Obama told Americans Saturday. "Vast regions of the world are now off limits."',

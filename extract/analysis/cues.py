@@ -148,6 +148,17 @@ def _subjects(verb: Token) -> list[Token]:
         return _subjects(verb.head)  # "met Wang and said …", "arrived to meet …"
     if (
         not subj
+        and verb.dep_ == "pcomp"
+        and verb.head.dep_ == "prep"
+        and verb.head.head.pos_ in {"VERB", "AUX"}
+    ):
+        governor = verb.head.head
+        objs = [c for c in governor.children if c.dep_ == "dobj"]
+        if verb.head.lower_ == "as" and objs:
+            return objs  # "he cited Moon as saying …", "quoted Lavrov as saying …": Moon, Lavrov
+        return _subjects(governor)  # "Before speaking with Wang, Blinken urged …": Blinken
+    if (
+        not subj
         and verb.dep_ == "acl"
         and verb.head.dep_ in {"dobj", "attr"}
         and verb.head.head.pos_ in {"VERB", "AUX"}
