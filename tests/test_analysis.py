@@ -336,6 +336,15 @@ def test_a_meetings_place_and_date_are_its_own() -> None:
     assert (planned.status, planned.location, planned.date) == ("planned", "Geneva", "2024-03-12")
 
 
+def test_an_office_named_by_country_is_the_holder_the_article_names() -> None:
+    text = (
+        "Iranian Foreign Minister Hossein Amir-Abdollahian and Saudi Foreign Minister Faisal bin Farhan arrived "
+        "in Beijing on Wednesday.\n\nThe Iranian and Saudi foreign ministers met on Thursday."
+    )
+    meetings = rules(text).meetings
+    assert [names(m.participants) for m in meetings] == [{"Hossein Amir-Abdollahian", "Faisal bin Farhan"}]
+
+
 def test_meetings_with_several_partners_are_one_meeting_with_each() -> None:
     text = "Nawaz Sharif raised Kashmir in his meetings with Theresa May and John Kerry in New York."
     meetings = rules(text).meetings

@@ -27,7 +27,9 @@ from .lexicon import (
     PEOPLE_NOUNS,
     PLAN_LEMMAS,
     PROPOSE_LEMMAS,
+    ROLE_NOUNS,
     SPEECH_LEMMAS,
+    TITLE_WORDS,
 )
 
 if TYPE_CHECKING:
@@ -423,11 +425,13 @@ def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
     groups: list[Mention] = []
     plural: list[Mention] = []
     expanded: list[Token] = []
+    office: dict[int, Token] = {}  # a member country -> the office noun it was named with
     for t in toks:
         # "a group of former US officials and Lavrov": the members, not the word "group"
         lemma = t.lemma_.lower()
         members = _prep_objects(t, {"of"}) if _people_noun(t) or lemma in {"team", "minister"} else []
         expanded += members or [t]
+        office.update({m.i: t for x in members for m in (x, *x.conjuncts)})
         # "vice president Maros Sefcovic and Michael Gove met": the office's name in apposition
         expanded += [c for c in t.children if c.dep_ == "appos"]
     for t in _with_conjuncts(expanded):
@@ -435,8 +439,12 @@ def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
         # "Afghanistan government and Taliban representatives", "Iranian and US diplomats": the sides named
         # in front of them
         found = _sides(cast, doc, t) if people_noun else []
+        if found and t.lemma_.lower() in ROLE_NOUNS:
+            found = [_office_holder(cast, m, t) for m in found]  # "Iranian and Saudi foreign ministers"
         if not found:
             found = [m] if (m := _actor_of(cast, doc, t)) is not None else []
+            if t.i in office:  # "the foreign ministers of India and Pakistan"
+                found = [_office_holder(cast, m, office[t.i]) for m in found]
         unnamed = not found or all(m.kind == "group" and m.key not in cast.people for m in found)
         if unnamed and _plural_reference(t):
             plural.append(Mention(t.idx, t.idx + len(t), t.text, "", "plural", t.i))
@@ -456,6 +464,25 @@ def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
     if plural and not named and not groups:
         return plural[:1]
     return named + (groups[: 2 - len(named)] if len(named) < 2 else [])
+
+
+def _office_holder(cast: Cast, side: Mention, noun: Token) -> Mention:
+    """The person the article names as holding this office for this country ('the foreign ministers of India
+    and Pakistan' → the two ministers it names elsewhere), else the country itself."""
+    if side.kind != "country":
+        return side
+    wanted = {noun.lemma_.lower()} | {
+        c.lower_ for c in noun.children if c.dep_ in {"amod", "compound"} and c.lower_ in TITLE_WORDS
+    }
+    holders = [
+        a
+        for a in cast.people.values()
+        if a.kind == "person" and a.country == side.key and wanted <= set((a.role or "").lower().split())
+    ]
+    if len(holders) != 1:
+        return side
+    key = holders[0].canonical or holders[0].name
+    return Mention(side.start, side.end, side.text, key, "person", side.head)
 
 
 def _sides(cast: Cast, doc: Doc, t: Token) -> list[Mention]:
