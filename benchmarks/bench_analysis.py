@@ -5,7 +5,9 @@
 The code before the spaCy rewrite is checked out from git into a temporary worktree (default: the commit
 before it); both versions analyse the same articles (seeds, dev and test texts) in fresh interpreters,
 alternating, so the machine's load falls on both alike. Measured per version: milliseconds of rules-only
-extraction per 1,000 words (the analysis is all rules-only does), articles per second one after another
+extraction per 1,000 words (the analysis is all rules-only does) and, where the tree parses with spaCy, how
+many of them the pipeline's own parse takes (the floor no rule of ours can lower), articles per second one
+after another
 (a single-process batch), and the one-time start-up (imports and, after, loading the spaCy pipeline).
 """
 
@@ -38,12 +40,21 @@ from extract.strategies.pipeline import Article, run_strategy
 warm = Article("Lavrov met Blinken in Geneva on Friday.", None)
 asyncio.run(run_strategy("rules-only", warm, None))
 startup = time.perf_counter() - t0
+try:  # the spaCy parse alone, where the tree has one: what the analysis costs before any rule of ours
+    from extract.analysis.nlp import parse
+except ImportError:
+    parse = None
 out = []
 for path in sys.argv[1:]:
     text = open(path, encoding="utf-8").read()
     t = time.perf_counter()
     asyncio.run(run_strategy("rules-only", Article(text, None), None))
-    out.append({"words": len(text.split()), "s": time.perf_counter() - t})
+    row = {"words": len(text.split()), "s": time.perf_counter() - t}
+    if parse is not None:
+        t = time.perf_counter()
+        parse(text)
+        row["parse_s"] = time.perf_counter() - t
+    out.append(row)
 print(json.dumps({"startup_s": startup, "articles": out}))
 """
 
@@ -60,9 +71,11 @@ def _measure(tree: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     words = sum(a["words"] for a in data["articles"])
     seconds = sum(a["s"] for a in data["articles"])
+    parsed = sum(a.get("parse_s", 0.0) for a in data["articles"])
     return {
         "startup_s": data["startup_s"],
         "ms_per_1000_words": 1000 * seconds / (words / 1000),
+        "parse_ms_per_1000_words": 1000 * parsed / (words / 1000),
         "articles_per_s": len(data["articles"]) / seconds,
         "max_article_s": max(a["s"] for a in data["articles"]),
     }
@@ -93,13 +106,30 @@ def main() -> None:
                 check=False,
                 capture_output=True,
             )
-    keys = ("ms_per_1000_words", "articles_per_s", "startup_s", "max_article_s")
+    keys = ("ms_per_1000_words", "parse_ms_per_1000_words", "articles_per_s", "startup_s", "max_article_s")
     result = {name: {k: median([r[k] for r in rs]) for k in keys} for name, rs in runs.items()}
     words = sum(len(p.read_text(encoding="utf-8").split()) for p in ARTICLES)
     rows = [[name, *(result[name][k] for k in keys)] for name in ("before", "after")]
-    rows.append(["after/before", *(result["after"][k] / max(result["before"][k], 1e-9) for k in keys)])
+    rows.append(
+        [
+            "after/before",
+            *(result["after"][k] / result["before"][k] if result["before"][k] else "—" for k in keys),
+        ]
+    )
     print(f"{len(ARTICLES)} articles, {words:,} words; median of {args.rounds} alternating rounds")
-    print(table(["analysis", "ms / 1,000 words", "articles/s", "start-up s", "slowest article s"], rows))
+    print(
+        table(
+            [
+                "analysis",
+                "ms / 1,000 words",
+                "of which spaCy's parse",
+                "articles/s",
+                "start-up s",
+                "slowest s",
+            ],
+            rows,
+        )
+    )
     write_result(
         "analysis",
         {
