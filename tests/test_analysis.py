@@ -514,6 +514,8 @@ def test_according_to_names_the_speaker_of_reported_speech() -> None:
             'Barack Obama hosted the summit.\n\nThe U.S. president said, "We have embraced a new type of thinking."',
             "Barack Obama",
         ),
+        # words someone calls a thing by are theirs, whoever reports them
+        ('Trump called the proposal "a very wise suggestion," said Kang Yoo-jung.', "Donald Trump"),
         # "cited X as saying": X
         ('"Talks must come early," Kim Eui-kyeom cited Moon Jae-in as saying.', "Moon Jae-in"),
         # a participle's subject is its clause's: "Before speaking with Wang, Blinken said …"

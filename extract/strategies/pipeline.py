@@ -39,6 +39,7 @@ __all__ = ["UNATTRIBUTED", "Article", "Proposal", "run_strategy"]
 
 log = logging.getLogger("parley")
 MIN_DIRECT_WORDS = 3  # a quote of one or two words is a scare quote or a fragment, never an utterance
+_CALLING = {"call", "describe", "term", "dub", "label", "brand"}  # calling a thing by quoted words
 _NAMING = {"call", "dub", "describe", "term", "label", "brand", "name", "know", "so-called", "word", "as"}
 
 
@@ -142,10 +143,27 @@ class _EvidenceFirst:
         span = a.doc.char_span(first.start, last.end, alignment_mode="expand")
         if span is None:
             return None
+        named = self._naming_speaker(q)
+        if named is not None:
+            return named
         inside = [(x.start - 1, x.end + 1) for x in a.quotes if x.start < last.end and x.end > first.start]
         verbs = cues.speech_verbs(span, outside=inside) + cues.according_to(span)
         verbs.sort(key=lambda v: min(abs(v.idx - q.start), abs(v.idx - q.end)))
         return cues.first_speaker(a.cast, a.doc, verbs)
+
+    def _naming_speaker(self, q: Quote) -> cues.Attribution | None:
+        """'Trump called the proposal “a very wise suggestion,” said Kang': words someone calls a thing by are
+        that person's, whoever reports them."""
+        doc = self.a.doc
+        span = doc.char_span(q.start, q.end, alignment_mode="expand")
+        if span is None or len(span) == 0:
+            return None
+        root = span.root
+        verb = root.head.head if root.head.lower_ == "as" else root.head
+        if root.head.i in range(span.start, span.end) or verb.lemma_.lower() not in _CALLING:
+            return None
+        att = cues.speaker_of(self.a.cast, doc, verb)
+        return att if att is not None and att.kind == "person" else None
 
     def _continued(
         self, q: Quote, previous: tuple[Quote, cues.Attribution] | None
