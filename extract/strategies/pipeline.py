@@ -159,7 +159,9 @@ class _EvidenceFirst:
         if span is None or len(span) == 0:
             return None
         root = span.root
-        verb = root.head.head if root.head.lower_ == "as" else root.head
+        verb = root.head
+        if verb.lower_ == "as" or (root.dep_ == "appos" and verb.dep_ == "dobj"):
+            verb = verb.head  # "described it as “…”", "called the proposal “…”" (the quote beside the object)
         if root.head.i in range(span.start, span.end) or verb.lemma_.lower() not in _CALLING:
             return None
         att = cues.speaker_of(self.a.cast, doc, verb)
