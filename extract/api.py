@@ -196,9 +196,10 @@ async def aextract_article(
 
     Options (keyword-only; one left as None comes from `settings`, else the environment, else the default):
       published: the article's publication date (`date` or "YYYY-MM-DD"); relative dates resolve against it.
-      preset: "accurate" (default: the rules plus the embedded Qwen2.5-Coder-1.5B's measured decisions),
-        "fast" (the rules alone, no model) or "guided" (the model fills the records) (PARLEY_PRESET); an
-        explicit `strategy` or `model` overrides the preset's.
+      preset: "fast" (default: the rules alone, no model), "accurate" (the rules plus the embedded
+        Qwen2.5-Coder-1.5B's measured decisions; the default once a `model` or `base_url` is named) or
+        "guided" (the model fills the records) (PARLEY_PRESET); an explicit `strategy` or `model` overrides
+        the preset's.
       model: model name sent to the server, or the embedded model's key (PARLEY_MODEL).
       base_url: any OpenAI-compatible server (PARLEY_BASE_URL); none: the embedded model is started, shared.
       api_key: the server's key (PARLEY_API_KEY or OPENAI_API_KEY; never logged).

@@ -21,7 +21,7 @@ from extract import (
 )
 from extract.analysis.grounding import locate, verify
 from extract.analysis.text import find_quotes, ignored_spans, split_sentences
-from extract.settings import DEFAULT_MODEL, DEFAULT_PRESET, PRESETS, Settings
+from extract.settings import DEFAULT_MODEL, DEFAULT_PRESET, MODEL_PRESET, PRESETS, Settings
 from extract.strategies.pipeline import Article
 from schemas import ArticleExtraction, Evidence
 
@@ -163,6 +163,12 @@ def test_a_preset_sets_strategy_and_model_unless_they_are_given() -> None:
         PRESETS[DEFAULT_PRESET].get("model", DEFAULT_MODEL),
     )
     assert Settings().strategy == default.strategy  # the dataclass default is the default preset's
+    # naming a model or a server, and no preset or strategy, means using it: the model's preset
+    for named in ({"PARLEY_BASE_URL": "http://h:1/v1"}, {"PARLEY_MODEL": "gpt-4o-mini"}):
+        s = resolve_settings(named, cache=False)
+        assert (s.preset, s.strategy) == (MODEL_PRESET, PRESETS[MODEL_PRESET]["strategy"])
+    assert resolve_settings({}, model="m", strategy="rules-only", cache=False).strategy == "rules-only"
+    assert resolve_settings({}, model="m", preset="fast", cache=False).strategy == "rules-only"
     assert resolve_settings({}, preset="fast", cache=False).strategy == "rules-only"
     assert resolve_settings({"PARLEY_PRESET": "guided"}, cache=False).strategy == "guided"
     explicit = resolve_settings({"PARLEY_PRESET": "fast"}, strategy="single-call", model="m", cache=False)
@@ -209,7 +215,9 @@ def test_rules_only_extracts_grounded_items() -> None:
 def test_model_is_asked_only_about_ambiguous_quotes() -> None:
     fake = FakeBackend().enqueue({"answer": "Ivo Maric"})
     with using_backend(fake):
-        r = asyncio.run(aextract_article(ARTICLE, settings=resolve_settings({}, cache=False)))
+        r = asyncio.run(
+            aextract_article(ARTICLE, settings=resolve_settings({}, preset="accurate", cache=False))
+        )
     assert len(fake.requests) == 1  # only the unattributed quote
     messages, _ = fake.requests[0]
     content = messages[-1]["content"]

@@ -115,7 +115,7 @@ def test_a_confident_model_overrides_the_status_and_an_unsure_one_does_not(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _routed(monkeypatch, {"status": Route("override", 0.8)})
-    settings = resolve_settings({}, cache=False)
+    settings = resolve_settings({}, preset="accurate", cache=False)
     for confidence, status in ((0.95, "planned"), (0.5, "held")):
         fake = FakeBackend(confidence=confidence).enqueue({"answer": "planned"})
         with using_backend(fake):
@@ -129,7 +129,9 @@ def test_the_model_can_drop_a_meeting_and_says_so(monkeypatch: pytest.MonkeyPatc
     _routed(monkeypatch, {"meeting": Route("override", 0.5)})
     fake = FakeBackend(confidence=0.9).enqueue({"answer": "no"})
     with using_backend(fake):
-        r = asyncio.run(aextract_article(ARTICLE, settings=resolve_settings({}, cache=False)))
+        r = asyncio.run(
+            aextract_article(ARTICLE, settings=resolve_settings({}, preset="accurate", cache=False))
+        )
     assert r.meetings == []
     assert any(x.reason == "the model read no meeting in this sentence" for x in r.rejected)
 
@@ -140,7 +142,9 @@ def test_the_model_can_name_another_demander_among_the_article_parties(
     _routed(monkeypatch, {"demander": Route("override", 0.0)})
     fake = FakeBackend(confidence=1.0).enqueue({"answer": "Serbia"})
     with using_backend(fake):
-        r = asyncio.run(aextract_article(ARTICLE, settings=resolve_settings({}, cache=False)))
+        r = asyncio.run(
+            aextract_article(ARTICLE, settings=resolve_settings({}, preset="accurate", cache=False))
+        )
     assert [d.by.canonical for d in r.demands] == ["Serbia"]
     choices = fake.grammars[0]["properties"]["answer"]["enum"]  # type: ignore[index]
     assert {"Croatia", "Serbia", "unknown"} <= set(choices)
