@@ -561,6 +561,9 @@ def test_a_denied_speech_act_reports_nothing() -> None:
         ("Wang Yi suggested that India strengthen communication with China.", "Wang Yi", "India"),
         ("Kovac told Maric to withdraw the troops.", "Kovac", "Maric"),
         ("Iran has demanded compensation from the United States.", "Iran", "United States"),
+        ("The United States kept pressuring Iran to curb its missile program.", "United States", "Iran"),
+        ("Kazakhstan insists on the indivisibility of Eurasian security.", "Kazakhstan", None),
+        ("Washington requested that any nuclear deal must last forever.", "United States", None),
         # what a speaker says must be done, asked of nobody named
         ("Nawaz Sharif said the UN resolutions on Kashmir must be implemented soon.", "Nawaz Sharif", None),
         # the clause of what is asked hung under the verb, after a clause of its own

@@ -873,10 +873,11 @@ def _demand_clauses(t: Token) -> list[Token]:
             out.append(c)
         elif c.dep_ == "ccomp":
             wh = any(x.tag_ in {"WDT", "WP", "WRB"} for x in c.subtree if x.i < c.i)
+            obliged = any(x.dep_ == "aux" and x.lower_ in _MODAL_DEMAND for x in c.children)
             if not wh and (
-                any(x.dep_ == "mark" and x.lower_ == "that" for x in c.children) or c.tag_ == "VB"
+                any(x.dep_ == "mark" and x.lower_ == "that" for x in c.children) or c.tag_ == "VB" or obliged
             ):
-                out.append(c)
+                out.append(c)  # "demanded that …", "requested any deal must last forever"
     return out
 
 
@@ -910,10 +911,24 @@ def _verb_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
         return None  # "it requires coalitions", "the deal requires approval": a need, nobody's demand
     target: Mention | None = None
     what_toks: list[Token] = []
-    asking = {"urge", "press", "ask", "implore", "exhort", "push", "order", "want", "require"}
+    asking = {
+        "urge",
+        "press",
+        "pressure",
+        "pressurise",
+        "pressurize",
+        "ask",
+        "implore",
+        "exhort",
+        "push",
+        "order",
+    } | {
+        "want",
+        "require",
+    }
     if ons:
         target = _first_actor(cast, doc, ons)
-        what_toks = clauses or fors
+        what_toks = clauses or fors or ([o for o in ons] if target is None and lemma == "insist" else [])
     elif lemma in asking and objs:
         target = _first_actor(cast, doc, objs)
         what_toks = clauses or fors or [o for o in objs if _first_actor(cast, doc, [o]) is None]
