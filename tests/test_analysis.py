@@ -516,6 +516,12 @@ def test_according_to_names_the_speaker_of_reported_speech() -> None:
         ),
         # words someone calls a thing by are theirs, whoever reports them
         ('Trump called the proposal "a very wise suggestion," said Kang Yoo-jung.', "Donald Trump"),
+        # what a speaker describes something as, in a participle of their sentence
+        (
+            "The talks did not lead to a breakthrough, Iranian Foreign Minister Abbas Araghchi said, describing the "
+            'discussions as the "most intense so far."',
+            "Abbas Araghchi",
+        ),
         # "cited X as saying": X
         ('"Talks must come early," Kim Eui-kyeom cited Moon Jae-in as saying.', "Moon Jae-in"),
         # a participle's subject is its clause's: "Before speaking with Wang, Blinken said …"

@@ -17,7 +17,7 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
@@ -34,6 +34,9 @@ from ..analysis.text import Quote, Sentence
 from ..model.backend import Backend, validation_context
 from . import decisions
 from .decisions import DecisionKind, Question, Route, routes_for
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
 
 __all__ = ["UNATTRIBUTED", "Article", "Proposal", "run_strategy"]
 
@@ -151,9 +154,10 @@ class _EvidenceFirst:
         verbs.sort(key=lambda v: min(abs(v.idx - q.start), abs(v.idx - q.end)))
         return cues.first_speaker(a.cast, a.doc, verbs)
 
-    def _naming_speaker(self, q: Quote) -> cues.Attribution | None:
-        """'Trump called the proposal “a very wise suggestion,” said Kang': words someone calls a thing by are
-        that person's, whoever reports them."""
+    def _calling_verb(self, q: Quote) -> Token | None:
+        """The verb that calls something by the quoted words ('called the proposal “…”', 'describing the
+        talks as the “…”'), when one governs the quote and someone does the calling: a named subject, or a
+        participle of the sentence's speaker ('…, Araghchi said, describing …')."""
         doc = self.a.doc
         span = doc.char_span(q.start, q.end, alignment_mode="expand")
         if span is None or len(span) == 0:
@@ -164,7 +168,16 @@ class _EvidenceFirst:
             verb = verb.head  # "described it as “…”", "called the proposal “…”" (the quote beside the object)
         if root.head.i in range(span.start, span.end) or verb.lemma_.lower() not in _CALLING:
             return None
-        att = cues.speaker_of(self.a.cast, doc, verb)
+        return verb if verb.tag_ == "VBG" or self._naming_speaker(q, verb) is not None else None
+
+    def _naming_speaker(self, q: Quote, verb: Token | None = None) -> cues.Attribution | None:
+        """'Trump called the proposal “a very wise suggestion,” said Kang': words someone calls a thing by are
+        that person's, whoever reports them."""
+        if verb is None:
+            verb = self._calling_verb(q)
+            if verb is None:
+                return None
+        att = cues.speaker_of(self.a.cast, self.a.doc, verb)
         return att if att is not None and att.kind == "person" else None
 
     def _continued(
@@ -222,8 +235,10 @@ class _EvidenceFirst:
         quotes = a.quotes
         previous: tuple[Quote, cues.Attribution] | None = None
         for q in quotes:
-            if not self._is_utterance(q):
-                continue  # not an utterance of its own: the reported-speech pass keeps it as the quote
+            # not an utterance of its own: the reported-speech pass keeps it as the quote; but what a named
+            # person describes something as ("describing the talks as the “most intense so far”") is theirs
+            if not self._is_utterance(q) and (q.words < 4 or self._calling_verb(q) is None):
+                continue
             att = self._quote_attribution(q) or self._continued(q, previous)
             first = a.sentence_at(q.start)
             last = a.sentence_at(max(q.start, q.end - 1))
