@@ -336,6 +336,17 @@ def test_a_meetings_place_and_date_are_its_own() -> None:
     assert (planned.status, planned.location, planned.date) == ("planned", "Geneva", "2024-03-12")
 
 
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("Kim Jong Un welcomed Putin to Pyongyang on Wednesday.", "Pyongyang"),
+        ("During his visit to Tokyo, Biden met Japanese Prime Minister Fumio Kishida.", "Tokyo"),
+    ],
+)
+def test_a_meetings_place_from_a_welcome_or_the_visit_it_is_part_of(text: str, where: str) -> None:
+    assert [m.location for m in rules(text).meetings] == [where]
+
+
 def test_an_office_named_by_country_is_the_holder_the_article_names() -> None:
     text = (
         "Iranian Foreign Minister Hossein Amir-Abdollahian and Saudi Foreign Minister Faisal bin Farhan arrived "

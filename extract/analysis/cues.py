@@ -616,6 +616,17 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     place = _location(t, cast)
     if place is None and lemma == "visit":  # "visited Kyiv and met …": the place visited
         place = next((o.text for o in objs if o.ent_type_ in {"GPE", "LOC", "FAC"}), None)
+    if place is None and lemma in {"welcome", "invite", "receive"}:  # "welcomed Putin to Pyongyang"
+        place = _destination(t)
+    if (
+        place is None
+    ):  # "During his visit to Tokyo, Biden met …": the place of the visit the meeting is part of
+        visits = [
+            v
+            for v in _prep_objects(t, {"during", "on", "in"})
+            if v.lemma_.lower() in {"visit", "trip", "tour"}
+        ]
+        place = next((d for v in visits if (d := _destination(v)) is not None), None)
     return MeetingCue(t, people, status, place)
 
 
