@@ -395,7 +395,6 @@ def _entity_text(tok: Token) -> str:
 
 # "the two leaders", "both sides", "they": the parties of a meeting reported before, meeting each other again
 _PAIR_NOUNS = {"leader", "minister", "side", "country", "president", "party", "counterpart", "nation"}
-_PAIR_DETS = {"the", "both", "two", "these", "those"}
 
 
 def _plural_reference(tok: Token) -> bool:
@@ -742,8 +741,7 @@ def _destination(verb: Token) -> str | None:
     """'travelled to Moscow', 'visit Washington': where the journey went."""
     for obj in [*_prep_objects(verb, {"to"}), *(c for c in verb.children if c.dep_ == "dobj")]:
         if obj.ent_type_ in {"GPE", "LOC", "FAC"}:
-            span = [x for x in obj.subtree if x.ent_type_ == obj.ent_type_]
-            return obj.doc[span[0].i : span[-1].i + 1].text
+            return _entity_text(obj)
     return None
 
 
@@ -892,6 +890,13 @@ def _demand_clauses(t: Token) -> list[Token]:
     return out
 
 
+# verbs that ask someone (their object) to act
+_ASKING = frozenset(
+    {"urge", "press", "pressure", "pressurise", "pressurize", "ask", "implore", "exhort", "push", "order"}
+    | {"want", "require"}
+)
+
+
 def _verb_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
     lemma = t.lemma_.lower()
     objs = [c for c in t.children if c.dep_ in {"dobj", "dative"}]
@@ -922,25 +927,10 @@ def _verb_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
         return None  # "it requires coalitions", "the deal requires approval": a need, nobody's demand
     target: Mention | None = None
     what_toks: list[Token] = []
-    asking = {
-        "urge",
-        "press",
-        "pressure",
-        "pressurise",
-        "pressurize",
-        "ask",
-        "implore",
-        "exhort",
-        "push",
-        "order",
-    } | {
-        "want",
-        "require",
-    }
     if ons:
         target = _first_actor(cast, doc, ons)
-        what_toks = clauses or fors or ([o for o in ons] if target is None and lemma == "insist" else [])
-    elif lemma in asking and objs:
+        what_toks = clauses or fors or (list(ons) if target is None and lemma == "insist" else [])
+    elif lemma in _ASKING and objs:
         target = _first_actor(cast, doc, objs)
         what_toks = clauses or fors or [o for o in objs if _first_actor(cast, doc, [o]) is None]
         if lemma in {"ask", "want"} and not (clauses or fors):
@@ -949,11 +939,11 @@ def _verb_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
         c = clauses[0]
         subj = [x for x in c.children if x.dep_ in _SUBJ]
         target = _first_actor(cast, doc, subj) if subj else None
-        if lemma in asking and not subj and not objs:
+        if lemma in _ASKING and not subj and not objs:
             return None  # "wants to meet": a wish of one's own, not a demand of anyone
         what_toks = clauses
     else:
-        if lemma in asking - {"press", "push"}:
+        if lemma in _ASKING - {"press", "push"}:
             return None
         what_toks = fors or objs
         # "demanded compensation from the United States": of whom, on the verb or on what is demanded

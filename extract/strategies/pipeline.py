@@ -154,10 +154,10 @@ class _EvidenceFirst:
         verbs.sort(key=lambda v: min(abs(v.idx - q.start), abs(v.idx - q.end)))
         return cues.first_speaker(a.cast, a.doc, verbs)
 
-    def _calling_verb(self, q: Quote) -> Token | None:
+    def _calling(self, q: Quote) -> tuple[Token, cues.Attribution | None] | None:
         """The verb that calls something by the quoted words ('called the proposal “…”', 'describing the
-        talks as the “…”'), when one governs the quote and someone does the calling: a named subject, or a
-        participle of the sentence's speaker ('…, Araghchi said, describing …')."""
+        talks as the “…”') and the person calling, when one governs the quote and someone does the calling:
+        a named subject, or a participle of the sentence's speaker ('…, Araghchi said, describing …')."""
         doc = self.a.doc
         span = doc.char_span(q.start, q.end, alignment_mode="expand")
         if span is None or len(span) == 0:
@@ -168,17 +168,15 @@ class _EvidenceFirst:
             verb = verb.head  # "described it as “…”", "called the proposal “…”" (the quote beside the object)
         if root.head.i in range(span.start, span.end) or verb.lemma_.lower() not in _CALLING:
             return None
-        return verb if verb.tag_ == "VBG" or self._naming_speaker(q, verb) is not None else None
+        att = cues.speaker_of(self.a.cast, doc, verb)
+        person = att if att is not None and att.kind == "person" else None
+        return (verb, person) if person is not None or verb.tag_ == "VBG" else None
 
-    def _naming_speaker(self, q: Quote, verb: Token | None = None) -> cues.Attribution | None:
+    def _naming_speaker(self, q: Quote) -> cues.Attribution | None:
         """'Trump called the proposal “a very wise suggestion,” said Kang': words someone calls a thing by are
         that person's, whoever reports them."""
-        if verb is None:
-            verb = self._calling_verb(q)
-            if verb is None:
-                return None
-        att = cues.speaker_of(self.a.cast, self.a.doc, verb)
-        return att if att is not None and att.kind == "person" else None
+        calling = self._calling(q)
+        return calling[1] if calling is not None else None
 
     def _continued(
         self, q: Quote, previous: tuple[Quote, cues.Attribution] | None
@@ -204,12 +202,11 @@ class _EvidenceFirst:
         before = a.sentences[i - 1]
         # "Lord Howard said:" introduces the quote after it; so does "Obama told Americans Saturday." when the
         # quote opens the next sentence of the same paragraph
-        introduces = before.text.rstrip().endswith(":") or (
-            opens and "\n" not in a.text[before.start : sentence.start]
-        )
+        colon = before.text.rstrip().endswith(":")
+        introduces = colon or (opens and "\n" not in a.text[before.start : sentence.start])
         if introduces and not any(x.start > before.start and x.end < before.end for x in a.quotes):
             att = cues.first_speaker(a.cast, a.doc, cues.speech_verbs(a.tokens(before)))
-            if att is not None and (att.kind == "person" or before.text.rstrip().endswith(":")):
+            if att is not None and (att.kind == "person" or colon):
                 return cues.Attribution(att.key, att.surface, "introduced-quote", att.kind)
         return None
 
@@ -237,7 +234,7 @@ class _EvidenceFirst:
         for q in quotes:
             # not an utterance of its own: the reported-speech pass keeps it as the quote; but what a named
             # person describes something as ("describing the talks as the “most intense so far”") is theirs
-            if not self._is_utterance(q) and (q.words < 4 or self._calling_verb(q) is None):
+            if not self._is_utterance(q) and (q.words < 4 or self._calling(q) is None):
                 continue
             att = self._quote_attribution(q) or self._continued(q, previous)
             first = a.sentence_at(q.start)
