@@ -581,6 +581,7 @@ def test_a_denied_speech_act_reports_nothing() -> None:
         ("The United States kept pressuring Iran to curb its missile program.", "United States", "Iran"),
         ("Kazakhstan insists on the indivisibility of Eurasian security.", "Kazakhstan", None),
         ("Washington requested that any nuclear deal must last forever.", "United States", None),
+        ("Seoul urged Pyongyang to return to dialogue.", "South Korea", "North Korea"),  # capitals
         # what a speaker says must be done, asked of nobody named
         ("Nawaz Sharif said the UN resolutions on Kashmir must be implemented soon.", "Nawaz Sharif", None),
         # the clause of what is asked hung under the verb, after a clause of its own

@@ -41,6 +41,20 @@ def test_gazetteer_matches_spellings(name: str, entry: str) -> None:
     assert m.entry is not None and m.entry.id == entry
 
 
+@pytest.mark.parametrize(
+    ("capital", "entry"),
+    [("Seoul", "south-korea"), ("Pyongyang", "north-korea"), ("Manila", "philippines"), ("Moscow", "russia")],
+)
+def test_a_capital_names_its_country(capital: str, entry: str) -> None:
+    m = GAZ.match(capital)
+    assert m.entry is not None and m.entry.id == entry
+
+
+def test_a_capital_taken_by_another_entry_keeps_it() -> None:
+    m = GAZ.match("Brussels")  # Belgium's capital, but in diplomacy the European Union
+    assert m.entry is not None and m.entry.id == "european-union"
+
+
 def test_shared_surname_is_ambiguous_not_merged() -> None:
     m = GAZ.match("Graham")
     assert m.entry is None and m.how == "ambiguous"

@@ -144,6 +144,7 @@ class Entry:
     country: str | None = None
     qid: str | None = None
     kind: str = "person"
+    capital: str | None = None  # a country's capital, which stands for its government ('Seoul urged …')
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -175,6 +176,11 @@ class Gazetteer:
                     bucket = self._by_initial.setdefault(words[-1][:1], [])
                     if e not in bucket:
                         bucket.append(e)
+        # a capital names its country's government ('Seoul urged Pyongyang …'), unless the name is already
+        # another entry's ('Brussels' is the European Union's)
+        for e in self.entries.values():
+            if e.capital and normalize_name(e.capital) not in self._alias:
+                self._alias[normalize_name(e.capital)] = {e.id}
 
     def get(self, entry_id: str) -> Entry:
         return self.entries[entry_id]
@@ -307,6 +313,7 @@ def _read(path: Path | str) -> list[Entry]:
                 country=r.get("country"),
                 qid=r.get("qid"),
                 kind=_KINDS.get(r.get("kind") or "person", r.get("kind") or "person"),
+                capital=r.get("capital"),
             )
             for r in rows
         ]
