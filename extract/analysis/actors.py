@@ -166,6 +166,10 @@ class _Name:
         return doc[self.start : self.end].text
 
 
+# where a name stands in a clause: a known name there is a name even when the tagger took it for a noun
+_ROLES = {"nsubj", "nsubjpass", "dobj", "pobj", "dative", "conj", "poss", "appos"}
+
+
 def _is_name_token(t: Token, gaz: Gazetteer | None = None) -> bool:
     if t.lower_ in {"jr", "jr.", "sr", "sr."}:
         return False
@@ -184,7 +188,10 @@ def _is_name_token(t: Token, gaz: Gazetteer | None = None) -> bool:
         return t.text != "-" or (t.i > 0 and t.nbor(-1).tag_ in _NAME_TAGS)
     if (
         t.is_title
-        and t.ent_type_ in {"PERSON", "ORG", "GPE", "NORP"}
+        and (
+            t.ent_type_ in {"PERSON", "ORG", "GPE", "NORP"}
+            or (t.pos_ in {"PROPN", "NOUN"} and t.dep_ in _ROLES)
+        )
         and gaz is not None
         and (entry := gaz.exact(t.text)) is not None
         and entry.kind == "person"

@@ -429,6 +429,10 @@ def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
         # "a group of former US officials and Lavrov": the members, not the word "group"
         lemma = t.lemma_.lower()
         members = _prep_objects(t, {"of"}) if _people_noun(t) or lemma in {"team", "minister"} else []
+        if members and not any(
+            _actor_of(cast, doc, x) or _sides(cast, doc, x) for m in members for x in (m, *m.conjuncts)
+        ):
+            members = []  # "leaders of the Pacific island nations": nobody named inside, the group itself
         expanded += members or [t]
         office.update({m.i: t for x in members for m in (x, *x.conjuncts)})
         # "vice president Maros Sefcovic and Michael Gove met": the office's name in apposition
@@ -448,9 +452,8 @@ def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
         if unnamed and _plural_reference(t):
             plural.append(Mention(t.idx, t.idx + len(t), t.text, "", "plural", t.i))
             continue
-        if not found and people_noun:
-            lo, hi = t.left_edge.i, t.right_edge.i + 1
-            chunk = doc[lo:hi] if hi - lo <= 8 else doc[t.i : t.i + 1]
+        if people_noun and (not found or (unnamed and all(m.kind in {"group", "role"} for m in found))):
+            chunk = _group_phrase(t)
             found = [Mention(chunk.start_char, chunk.end_char, chunk.text, chunk.text, "group", t.i)]
         for m in found:
             if m.kind in {"media", "place"}:
@@ -463,6 +466,20 @@ def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
     if plural and not named and not groups:
         return plural[:1]
     return named + (groups[: 2 - len(named)] if len(named) < 2 else [])
+
+
+def _group_phrase(t: Token) -> Span:
+    """The words naming an unnamed group: 'foreign ministers from Southeast Asia', 'leaders of 50 nations'
+    (not where or when they met); the head noun alone when that runs long."""
+    doc = t.doc
+    hi = t.i + 1
+    for c in t.rights:
+        if c.dep_ == "prep" and c.lower_ in {"of", "from"}:
+            hi = c.right_edge.i + 1
+    lo = t.left_edge.i
+    while lo < t.i and doc[lo].dep_ in {"det", "punct"}:
+        lo += 1
+    return doc[lo:hi] if hi - lo <= 10 else doc[t.i : t.i + 1]
 
 
 def _office_holder(cast: Cast, side: Mention, noun: Token) -> Mention:
@@ -645,6 +662,8 @@ _PROPOSALS = {
     "plan",
     "call",
 }
+# meeting nouns that name their sides with a possessive and "with" ("Lavrov's talks with Wang")
+_SIDED = {"meeting", "talk", "talks", "call", "conversation", "summit", "phone", "videoconference"}
 # "travelled to Moscow for talks with Putin": the journey's purpose is the meeting
 _JOURNEYS = {"travel", "arrive", "fly", "go", "come", "head", "return", "leave", "depart", "visit", "land"}
 
@@ -677,6 +696,22 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         between = _participants(cast, doc, pair + inner)
     if _enough(between):
         return MeetingCue(t, between, _offered(anchor) if proposed else _status(anchor), _location(t, cast))
+    # "Lavrov's meeting with Wang Yi …", "his call with Xi": like "between", the noun names both of its sides
+    own = [c for c in t.children if c.dep_ == "poss" and c.lower_ not in {"their", "its", "our", "my"}]
+    # "after Amorim's meeting with the regime leader, Edmundo González, the opposition candidate, stated …":
+    # a speech verb whose subject is the meeting, or missing, took its speaker for the partner's apposition
+    said = next((g for g in _governors(t) if g.pos_ in {"VERB", "AUX"}), None)
+    misparsed = (
+        said is not None
+        and said.lemma_.lower() in SPEECH_LEMMAS
+        and (anchor.dep_ == "nsubj" or not any(c.dep_ in _SUBJ for c in said.children))
+    )
+    if misparsed:
+        return None
+    if own and not proposed and t.lemma_.lower() in _SIDED:
+        sides = _participants(cast, doc, [*own, *_prep_objects(t, {"with"})])
+        if len(sides) >= 2 and all(m.kind != "group" for m in sides):
+            return MeetingCue(t, sides, _status(anchor), _location(t, cast))
     # "a joint meeting of EAC and SADC held on 17 March in Harare": the parties of the meeting, and the
     # participle that says it took place or is planned
     members = _prep_objects(t, {"of"})
