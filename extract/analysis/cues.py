@@ -73,6 +73,10 @@ def _people_noun(tok: Token) -> bool:
     return tok.lower_ in PEOPLE_NOUNS or tok.lemma_.lower() in PEOPLE_NOUNS
 
 
+# the people who act for one person: "his campaign urges …" is that person's demand
+_ENTOURAGE = {"team", "campaign", "camp", "government", "administration", "office", "delegation"}
+
+
 def _mention(cast: Cast, tok: Token) -> Mention | None:
     m = cast.at_token(tok.i)
     if m is not None:
@@ -83,6 +87,15 @@ def _mention(cast: Cast, tok: Token) -> Mention | None:
             if m is not None and m.kind == "person":
                 return m
     if _people_noun(tok):  # "Taliban representatives"
+        for child in tok.children:
+            if child.dep_ == "poss" and child.lower_ in {"his", "her"} and tok.lemma_.lower() in _ENTOURAGE:
+                # "X said his campaign urges …": the speaker's side; a speech verb without a subject (a
+                # misparse) leaves whose it is unknown
+                speech = _governing_speech(tok)
+                if speech is not None:
+                    said = [s for s in _subjects(speech) if s.lower_ not in _PRONOUNS]
+                    return _mention(cast, said[0]) if said else None
+                return antecedent(cast, tok.doc, child.idx)
         for child in tok.children:
             if child.dep_ in {"compound", "amod", "poss"}:
                 m = cast.at_token(child.i)
@@ -817,6 +830,8 @@ def demand_cues(cast: Cast, doc: Doc, sent: Span) -> list[DemandCue]:
         lemma = t.lemma_.lower()
         if t.pos_ in {"VERB", "AUX"} and lemma in DEMAND_LEMMAS and not _negated(t):
             cue = _verb_demand(cast, doc, t)
+        elif t.pos_ == "VERB" and lemma == "expect" and not _negated(t):
+            cue = _expectation(cast, doc, t)
         elif t.pos_ == "VERB" and lemma in _MANDATIVE and not _negated(t):
             cue = _mandative(cast, doc, t)
         elif t.pos_ == "NOUN" and lemma in DEMAND_NOUNS:
@@ -840,7 +855,10 @@ def demand_cues(cast: Cast, doc: Doc, sent: Span) -> list[DemandCue]:
             if cue.of is not None and cue.of.key == speaker.key:
                 cue.of = None
         cues.append(cue)
-    return cues
+    # "urges Brazil to continue insisting on the release …": a demand inside what another demand asks is
+    # part of it, not one of its own
+    triggers = {c.trigger.i for c in cues}
+    return [c for c in cues if not any(g.i in triggers for g in _governors(c.trigger, 3))]
 
 
 def _speech_of(tok: Token) -> Token | None:
@@ -908,6 +926,26 @@ def _mandative(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
     return DemandCue(t, by, target, what, f"verb:{t.lemma_.lower()}") if what else None
 
 
+def _expectation(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
+    """'The EU expects Britain to respect the agreement': what one side expects another named side to do is
+    asked of it; expecting weather, prices or talks to happen is a forecast, and 'is expected to' a guess."""
+    if any(c.dep_ == "nsubjpass" for c in t.children):
+        return None
+    subjects = _subjects(t)
+    by = _first_actor(cast, doc, subjects)
+    if by is None and not any(x.lower_ in {"we", "i"} for x in subjects):
+        return None  # "we expect …": whoever speaks, if anyone is named as saying it
+    for c in t.children:
+        to = any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children)
+        if c.dep_ not in {"ccomp", "xcomp"} or not to:
+            continue
+        subj = [x for x in c.children if x.dep_ in _SUBJ] or [o for o in t.children if o.dep_ == "dobj"]
+        target = _first_actor(cast, doc, subj)
+        if target is not None and target.kind != "group" and (by is None or target.key != by.key):
+            return DemandCue(t, by, target, _clause_text([c]), "verb:expect")
+    return None
+
+
 def _demand_clauses(t: Token) -> list[Token]:
     """What is demanded as a clause: 'to withdraw' (xcomp) or 'that the US lift …' (ccomp with 'that' or a
     subjunctive subject), never a question ('asked what would help')."""
@@ -916,7 +954,11 @@ def _demand_clauses(t: Token) -> list[Token]:
         if c.dep_ == "xcomp" and any(a.lower_ == "to" for a in c.children):
             out.append(c)
         elif c.dep_ == "ccomp":
-            wh = any(x.tag_ in {"WDT", "WP", "WRB"} for x in c.subtree if x.i < c.i)
+            # a question word before the verb, not one opening a relative clause inside the subject ('that
+            # the Council, which oversees …, publish')
+            wh = any(
+                x.tag_ in {"WDT", "WP", "WRB"} and x.head.dep_ != "relcl" for x in c.subtree if x.i < c.i
+            )
             obliged = any(x.dep_ == "aux" and x.lower_ in _MODAL_DEMAND for x in c.children)
             if not wh and (
                 any(x.dep_ == "mark" and x.lower_ == "that" for x in c.children) or c.tag_ == "VB" or obliged
@@ -1016,6 +1058,20 @@ def _noun_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
     if by is None and head.dep_ == "prep" and head.lower_ in {"with", "amid"}:
         return None
     target = _first_actor(cast, doc, _prep_objects(t, {"on", "to", "of"}))
+    # "tough demands for the Iranians, including that they destroy …": demands made of those the 'for' names
+    whom = [(f, m) for f in fors if (m := _first_actor(cast, doc, [f]) or _demonym(cast, f)) is not None]
+    if target is None and whom:
+        target = whom[0][1]
+        fors = [f for f in fors if f.i != whom[0][0].i]
+        fors += [c for x in (t, t.head) for c in _prep_objects(x, {"including"})]
+        fors += [
+            c
+            for x in (t, t.head)
+            for p in x.children
+            if p.lower_ == "including"
+            for c in p.children
+            if c.dep_ == "pcomp"
+        ]
     if target is None and fors:
         inner = [c for f in fors for c in f.children if c.dep_ in _SUBJ]
         target = _first_actor(cast, doc, inner)
@@ -1102,6 +1158,18 @@ def _own_need(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
         return None
     objs = [c for c in t.children if c.dep_ == "dobj"]
     return DemandCue(t, speaker, None, _clause_text(objs), "need")
+
+
+def _demonym(cast: Cast, tok: Token) -> Mention | None:
+    """'the Iranians': the country of a people named by its demonym."""
+    if tok.ent_type_ != "NORP":
+        return None
+    country = (cast.gazetteer or default_gazetteer()).country_of(
+        tok.lemma_ if tok.tag_ == "NNPS" else tok.text
+    )
+    if country is None:
+        return None
+    return Mention(tok.idx, tok.idx + len(tok), tok.text, country.canonical, "country", tok.i)
 
 
 def _first_actor(cast: Cast, doc: Doc, toks: Iterable[Token]) -> Mention | None:
