@@ -614,6 +614,14 @@ def test_a_denied_speech_act_reports_nothing() -> None:
             "United States",
             "Iran",
         ),
+        # the side a noun for people belongs to; what is asked hung on the verb of a nominal call
+        ("Egypt called on the government of Sudan to open the crossings.", "Egypt", "Sudan"),
+        (
+            "UN Secretary-General António Guterres made a passionate call to the leaders of South Sudan to "
+            "stop the fighting.",
+            "António Guterres",
+            "South Sudan",
+        ),
         # a relative clause inside the subject of what is asked is no question
         (
             "Kovac asked Maric that the council, which oversees the vote, publish the records.",

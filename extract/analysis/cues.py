@@ -79,6 +79,11 @@ _ENTOURAGE = {"team", "campaign", "camp", "government", "administration", "offic
 
 def _mention(cast: Cast, tok: Token) -> Mention | None:
     m = cast.at_token(tok.i)
+    if (m is None or m.kind == "group") and _people_noun(tok):
+        for of in _prep_objects(tok, {"of"}):  # "the leaders of South Sudan", "the government of Sudan"
+            x = cast.at_token(of.i)
+            if x is not None and x.kind in {"country", "organization"}:
+                return x
     if m is not None:
         return m
     for child in tok.children:  # "the US ambassador": the head noun's compound
@@ -1036,6 +1041,10 @@ def _verb_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
     return DemandCue(t, by, target, what, f"verb:{lemma}")
 
 
+# verbs that make a demand named by a noun one's own: "renewed calls for", "issued an ultimatum"
+_LIGHT = {"renew", "issue", "repeat", "reiterate", "make", "echo"}
+
+
 def _noun_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
     fors = _prep_objects(t, {"for"})
     clauses = [
@@ -1043,6 +1052,14 @@ def _noun_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
     ]
     if t.lemma_.lower() == "condition" and t.head.lemma_.lower() not in _SETTING_CONDITIONS:
         return None  # "in these conditions", "create the right conditions": circumstances, not a demand
+    if not clauses and t.dep_ == "dobj" and t.head.lemma_.lower() in _LIGHT:
+        # "made a passionate call to the leaders of South Sudan to stop …": the parse hangs what is asked
+        # on the verb
+        clauses = [
+            c
+            for c in t.head.children
+            if c.dep_ in {"advcl", "xcomp"} and c.i > t.i and any(a.lower_ == "to" for a in c.children)
+        ]
     if not fors and not clauses and t.lemma_.lower() not in {"ultimatum", "condition"}:
         return None
     by = _first_actor(
@@ -1053,7 +1070,7 @@ def _noun_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
         return None  # "rejected calls for talks": somebody else's call, turned down
     if by is None and head.pos_ in {"VERB", "AUX"} and t.dep_ in {"dobj", "nsubj"}:
         by = _first_actor(cast, doc, _subjects(head)) if t.dep_ == "dobj" else None
-        if by is None and head.lemma_.lower() in {"renew", "issue", "repeat", "reiterate", "make", "echo"}:
+        if by is None and head.lemma_.lower() in _LIGHT:
             by = _first_actor(cast, doc, _subjects(head))
     if by is None and head.dep_ == "prep" and head.lower_ in {"with", "amid"}:
         return None
