@@ -314,6 +314,13 @@ def test_institutions_events_and_texts_are_never_people() -> None:
             "held",
             "Berlin",
         ),
+        # the partner hung on the date by the parse
+        (
+            "National Security Advisor Jake Sullivan met on August 27-28 with Foreign Minister Wang Yi.",
+            {"Jake Sullivan", "Wang Yi"},
+            "held",
+            None,
+        ),
         # a known name the tagger took for a common noun at the head of a sentence
         ("Lavrov met Blinken in Geneva on Friday.", {"Sergey Lavrov", "Antony Blinken"}, "held", "Geneva"),
     ],
@@ -344,6 +351,11 @@ def test_meetings_from_the_roles_of_the_sentence(
 )
 def test_summons_absent_contact_and_interviews_are_not_meetings(text: str) -> None:
     assert rules(text).meetings == []
+
+
+def test_a_call_between_offices_is_not_the_planners_meeting() -> None:
+    text = "Sullivan and Wang met in Beijing. They planned to hold a theater commander telephone call soon."
+    assert [m.status for m in rules(text).meetings] == ["held"]
 
 
 def test_a_meetings_place_and_date_are_its_own() -> None:

@@ -612,13 +612,26 @@ def _one_by_one(cast: Cast, doc: Doc, cue: MeetingCue) -> list[MeetingCue]:
     return [MeetingCue(t, [*hosts, g], cue.status, cue.location) for g in guests]
 
 
+def _by_office(noun: Token) -> bool:
+    """'a theater commander telephone call': the offices in front of the meeting noun take part in it, not
+    whoever holds or plans it."""
+    return any(c.dep_ == "compound" and c.lemma_.lower() in ROLE_NOUNS | {"commander"} for c in noun.children)
+
+
 def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     lemma = t.lemma_.lower()
     if t.dep_ == "amod" or (t.tag_ == "VBG" and t.dep_ in {"acl", "advcl"} and lemma != "meet"):
         return None  # "the visiting minister", "speaking to reporters": no meeting of its own
     objs = [c for c in t.children if c.dep_ in {"dobj", "dative"}]
     withs = _prep_objects(t, {"with", "to"} if lemma in {"speak", "talk", "chat"} else {"with"})
-    if lemma == "hold" and not any(o.lemma_.lower() in MEETING_NOUNS for o in objs):
+    # "met on August 27-28 with Wang Yi": the parse may hang the partner on the date
+    withs += [
+        w
+        for d in _prep_objects(t, {"on", "in"})
+        if d.ent_type_ in {"DATE", "TIME"}
+        for w in _prep_objects(d, {"with"})
+    ]
+    if lemma == "hold" and not any(o.lemma_.lower() in MEETING_NOUNS and not _by_office(o) for o in objs):
         return None  # "held a news conference" is a meeting noun's job; "held that …" is nobody's
     if lemma in {"speak", "talk", "chat", "confer", "negotiate"} and not withs:
         return None
@@ -724,7 +737,7 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         and said.lemma_.lower() in SPEECH_LEMMAS
         and (anchor.dep_ == "nsubj" or not any(c.dep_ in _SUBJ for c in said.children))
     )
-    if misparsed:
+    if misparsed or _by_office(t):
         return None
     if own and not proposed and t.lemma_.lower() in _SIDED:
         sides = _participants(cast, doc, [*own, *_prep_objects(t, {"with"})])
