@@ -321,6 +321,46 @@ def test_institutions_events_and_texts_are_never_people() -> None:
             "held",
             None,
         ),
+        # a call parsed as "called him a name"; a host and the unnamed parties it brings together
+        (
+            "President Emmanuel Macron called Ukrainian President Volodymyr Zelenskyy on Sunday.",
+            {"Emmanuel Macron", "Volodymyr Zelenskyy"},
+            "held",
+            None,
+        ),
+        (
+            "Qatar hosted talks between the warring parties in Doha.",
+            {"Qatar", "warring parties"},
+            "held",
+            "Doha",
+        ),
+        # being somewhere for talks; a visit's host is the one who invited
+        (
+            "Secretary of State Antony Blinken was in Cairo for talks with President Abdel Fattah el-Sisi.",
+            {"Antony Blinken", "Abdel Fattah el-Sisi"},
+            "held",
+            "Cairo",
+        ),
+        (
+            "Indian Prime Minister Narendra Modi will visit Washington in June at the invitation of President "
+            "Joe Biden.",
+            {"Narendra Modi", "Joe Biden"},
+            "planned",
+            "Washington",
+        ),
+        # a refusal in the future is a declined meeting
+        (
+            "Putin will not meet Zelenskyy, Peskov said.",
+            {"Vladimir Putin", "Volodymyr Zelenskyy"},
+            "declined",
+            None,
+        ),
+        (
+            "India will not resume talks with Pakistan unless it ends support for militants, Jaishankar said.",
+            {"India", "Pakistan"},
+            "declined",
+            None,
+        ),
         # a known name the tagger took for a common noun at the head of a sentence
         ("Lavrov met Blinken in Geneva on Friday.", {"Sergey Lavrov", "Antony Blinken"}, "held", "Geneva"),
     ],

@@ -308,7 +308,8 @@ def _status(trigger: Token) -> MeetingStatus | None:
             return "planned"
     governor = next(_governors(trigger), None)
     if _negated(trigger) or (governor is not None and governor.pos_ == "AUX" and _negated(governor)):
-        return None
+        # "will not meet", "would not meet him": a refusal; "did not meet": no contact
+        return "declined" if aux & (_FUTURE | {"would"}) else None
     if aux & _FUTURE or "going" in aux or _is_to(trigger):
         return "planned"
     if aux & {"would", "could", "might", "may"}:
@@ -318,6 +319,8 @@ def _status(trigger: Token) -> MeetingStatus | None:
         hlemma = head.lemma_.lower()
         if head.pos_ in {"VERB", "AUX"}:
             haux = {c.lower_ for c in head.children if c.dep_ in {"aux", "auxpass"}}
+            if _negated(head) and haux & (_FUTURE | {"would"}):
+                return "declined"  # "will not resume talks unless …": refused
             if haux & _FUTURE or _is_to(head):
                 return "planned"
             if haux & {"would", "could", "might", "may"}:
@@ -623,6 +626,13 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     if t.dep_ == "amod" or (t.tag_ == "VBG" and t.dep_ in {"acl", "advcl"} and lemma != "meet"):
         return None  # "the visiting minister", "speaking to reporters": no meeting of its own
     objs = [c for c in t.children if c.dep_ in {"dobj", "dative"}]
+    if lemma == "call" and not objs:
+        # "Macron called Ukrainian President Volodymyr Zelenskyy on Sunday", parsed as "called him a name"
+        objs = [
+            c
+            for c in t.children
+            if c.dep_ == "oprd" and (m := cast.at_token(c.i)) is not None and m.kind == "person"
+        ]
     withs = _prep_objects(t, {"with", "to"} if lemma in {"speak", "talk", "chat"} else {"with"})
     # "met on August 27-28 with Wang Yi": the parse may hang the partner on the date
     withs += [
@@ -643,7 +653,8 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     ):
         return None  # "welcomed the agreement", "hosts troops": nobody was met
     if lemma == "call" and (
-        _prep_objects(t, {"on", "for"}) or any(c.dep_ in {"xcomp", "oprd"} for c in t.children)
+        [o for o in _prep_objects(t, {"on", "for"}) if o.ent_type_ not in {"DATE", "TIME"}]
+        or any(c.dep_ in {"xcomp", "oprd"} and c not in objs for c in t.children)
     ):
         return None  # "called on X to …", "called for talks", "called it …": not a phone call
     subjects = _subjects(t)
@@ -657,6 +668,14 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     ]
     if lemma == "visit":  # a visit to a place is a meeting with its hosts only when they are named
         people = [m for m in people if m.kind != "country" or m.head in {s.i for s in subjects}]
+        # "will visit Washington at the invitation of President Biden": the one who invited is the host
+        hosts = [
+            o
+            for x in _prep_objects(t, {"at"})
+            if x.lemma_.lower() == "invitation"
+            for o in _prep_objects(x, {"of"})
+        ]
+        people += [m for m in _participants(cast, doc, hosts) if all(m.key != p.key for p in people)]
     if not _enough(people):
         return None
     status = "proposed" if lemma == "invite" else _status(t)
@@ -772,7 +791,7 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         verb is not None
         and anchor.dep_ == "pobj"
         and head.lower_ == "for"
-        and verb.lemma_.lower() in _JOURNEYS
+        and (verb.lemma_.lower() in _JOURNEYS or _somewhere(verb) is not None)
     )
     if verb is None and not around:
         return None
@@ -786,6 +805,8 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
             anchor.dep_ == "pobj" and (around or journey or lemma in MEETING_LEMMAS)
         ):
             toks += _subjects(verb)  # "X held talks with Y", "In a call with Y, X said", "X met for a summit"
+            if lemma in {"host", "hold", "convene", "organize", "mediate"}:
+                toks += pair  # "Ruto hosted talks between the warring parties": the host and the parties
         toks += _prep_objects(verb, {"with", "between"})
         if around and lemma in _ADDRESSING:
             # "Erdogan told Putin in a phone call …": the one spoken to is the other party
@@ -799,8 +820,16 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         status = _status(verb) if journey and verb is not None else _status(anchor)
     place = _location(t, cast)
     if place is None and journey and verb is not None:
-        place = _destination(verb)
+        place = _destination(verb) or _somewhere(verb)
     return MeetingCue(t, people, status, place)
+
+
+def _somewhere(verb: Token) -> str | None:
+    """'was in Cairo for talks with Sisi', 'is in Beijing for talks': where someone is, for a meeting."""
+    if verb.lemma_.lower() not in {"be", "stay", "remain"}:
+        return None
+    here = [o for o in _prep_objects(verb, {"in", "at"}) if o.ent_type_ in {"GPE", "LOC", "FAC"}]
+    return _entity_text(here[0]) if here else None
 
 
 def _destination(verb: Token) -> str | None:

@@ -129,5 +129,5 @@ NOT_ACTOR_HEADS = _words(
 PEOPLE_NOUNS = _words(
     """administration authorities commanders counterparts delegates delegation delegations diplomats envoys
     government group groups heads lawmakers leaders members ministers negotiators officers officials
-    presidents rebels representatives senators side sides team campaign camp"""
+    presidents rebels representatives senators side sides team campaign camp parties factions"""
 )
