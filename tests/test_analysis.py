@@ -348,6 +348,19 @@ def test_institutions_events_and_texts_are_never_people() -> None:
             "planned",
             "Washington",
         ),
+        # a passive reception; an offer of talks turned down by the one it was made to
+        (
+            "Mahmoud Abbas was received by King Abdullah II in Amman on Sunday.",
+            {"Mahmoud Abbas", "Abdullah II"},
+            "held",
+            "Amman",
+        ),
+        (
+            "Zelenskyy rejected Putin's offer of talks in Istanbul.",
+            {"Volodymyr Zelenskyy", "Vladimir Putin"},
+            "declined",
+            "Istanbul",
+        ),
         # a refusal in the future is a declined meeting
         (
             "Putin will not meet Zelenskyy, Peskov said.",
@@ -666,6 +679,13 @@ def test_a_denied_speech_act_reports_nothing() -> None:
             "United States",
             "Iran",
         ),
+        # a warning to a named side to do something; an office with the person's name beside it
+        ("Beijing warned Washington to stop arming Taiwan.", "China", "United States"),
+        (
+            "Britain's foreign secretary David Lammy urged Israel to allow more aid into Gaza.",
+            "David Lammy",
+            "Israel",
+        ),
         # the side a noun for people belongs to; what is asked hung on the verb of a nominal call
         ("Egypt called on the government of Sudan to open the crossings.", "Egypt", "Sudan"),
         (
@@ -716,6 +736,7 @@ def test_demands_from_the_roles_of_the_sentence(text: str, by: str, of: str | No
         "Kovac told reporters that the talks went well.",  # reported speech, nobody asked to act
         "Kovac suggested that Maric meet Ivanov.",  # a proposed meeting, not a demand
         "Analysts expect the talks to resume in May.",  # a forecast
+        "Lavrov warned that the talks could collapse.",  # a warning that says, not asks
         "Kovac is expected to ask for more time.",  # a guess about Kovac, and the ask is not made yet
         "Burhan rejected calls for talks with the Rapid Support Forces.",  # somebody else's call, refused
         '"It requires coalitions and sustained coordination," Obama said.',  # a need, nobody's demand

@@ -86,6 +86,11 @@ def _mention(cast: Cast, tok: Token) -> Mention | None:
                 return x
     if m is not None:
         return m
+    for child in tok.children:  # "Britain's foreign secretary, David Lammy, urged …": the person named beside
+        if child.dep_ == "appos" and tok.lemma_.lower() in ROLE_NOUNS:
+            m = cast.at_token(child.i)
+            if m is not None and m.kind == "person":
+                return m
     for child in tok.children:  # "the US ambassador": the head noun's compound
         if child.dep_ == "compound":
             m = cast.at_token(child.i)
@@ -626,6 +631,9 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     if t.dep_ == "amod" or (t.tag_ == "VBG" and t.dep_ in {"acl", "advcl"} and lemma != "meet"):
         return None  # "the visiting minister", "speaking to reporters": no meeting of its own
     objs = [c for c in t.children if c.dep_ in {"dobj", "dative"}]
+    agents = [a for p in t.children if p.dep_ == "agent" for a in p.children if a.dep_ == "pobj"]
+    if agents:  # "Abbas was received by King Abdullah": the one received, by the one receiving
+        objs += [c for c in t.children if c.dep_ == "nsubjpass"]
     if lemma == "call" and not objs:
         # "Macron called Ukrainian President Volodymyr Zelenskyy on Sunday", parsed as "called him a name"
         objs = [
@@ -657,7 +665,7 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         or any(c.dep_ in {"xcomp", "oprd"} and c not in objs for c in t.children)
     ):
         return None  # "called on X to …", "called for talks", "called it …": not a phone call
-    subjects = _subjects(t)
+    subjects = agents or _subjects(t)
     people = _participants(
         cast, doc, [*subjects, *[o for o in objs if o.lemma_.lower() not in MEETING_NOUNS], *withs]
     )
@@ -781,6 +789,8 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         own: MeetingStatus = "planned" if done[0].lemma_.lower() in PLAN_LEMMAS else "held"
         return MeetingCue(t, of, said if said in {"declined", None} else own, _location(t, cast))
     toks = [*_prep_objects(t, {"with"}), *[c for c in t.children if c.dep_ == "poss"]]
+    if proposed:  # "rejected Putin's offer of talks": the one who offered is a side
+        toks += [c for c in anchor.children if c.dep_ == "poss"]
     verb: Token | None = None
     if head.pos_ in {"VERB", "AUX"} and anchor.dep_ in {"dobj", "nsubj", "nsubjpass", "attr"}:
         verb = head
@@ -879,6 +889,8 @@ def demand_cues(cast: Cast, doc: Doc, sent: Span) -> list[DemandCue]:
             cue = _verb_demand(cast, doc, t)
         elif t.pos_ == "VERB" and lemma == "expect" and not _negated(t):
             cue = _expectation(cast, doc, t)
+        elif t.pos_ == "VERB" and lemma in {"warn", "caution", "advise"} and not _negated(t):
+            cue = _warning(cast, doc, t)
         elif t.pos_ == "VERB" and lemma in _MANDATIVE and not _negated(t):
             cue = _mandative(cast, doc, t)
         elif t.pos_ == "NOUN" and lemma in DEMAND_NOUNS:
@@ -991,6 +1003,19 @@ def _expectation(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
         if target is not None and target.kind != "group" and (by is None or target.key != by.key):
             return DemandCue(t, by, target, _clause_text([c]), "verb:expect")
     return None
+
+
+def _warning(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
+    """'Beijing warned Washington to stop arming Taiwan': a warning to a named side to do something asks it
+    of them; 'warned that …' only says something."""
+    whom = _first_actor(cast, doc, [c for c in t.children if c.dep_ in {"dobj", "dative"}])
+    clauses = [c for c in t.children if c.dep_ == "xcomp" and any(a.lower_ == "to" for a in c.children)]
+    if whom is None or not clauses:
+        return None
+    by = _first_actor(cast, doc, _subjects(t))
+    if by is not None and by.key == whom.key:
+        return None
+    return DemandCue(t, by, whom, _clause_text(clauses), f"verb:{t.lemma_.lower()}")
 
 
 def _demand_clauses(t: Token) -> list[Token]:
