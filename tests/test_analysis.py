@@ -679,6 +679,13 @@ def test_a_denied_speech_act_reports_nothing() -> None:
             "United States",
             "Iran",
         ),
+        # a country's own office demands for it
+        (
+            "The Chinese embassy urged Canada to stop interfering in China's internal affairs.",
+            "China",
+            "Canada",
+        ),
+        ("Russia's foreign ministry demanded that London explain the incident.", "Russia", "United Kingdom"),
         # a warning to a named side to do something; an office with the person's name beside it
         ("Beijing warned Washington to stop arming Taiwan.", "China", "United States"),
         (

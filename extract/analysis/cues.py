@@ -1259,6 +1259,43 @@ def _demonym(cast: Cast, tok: Token) -> Mention | None:
 def _first_actor(cast: Cast, doc: Doc, toks: Iterable[Token]) -> Mention | None:
     for t in _with_conjuncts(toks):
         m = _actor_of(cast, doc, t)
+        if m is None or m.kind == "organization" and m.key.lower() in _STATE_BODIES:
+            body = _state_body(cast, t)
+            if body is not None:
+                return body
         if m is not None and m.kind in _ACTOR_KINDS and not (m.kind != "person" and is_generic(m)):
             return m
+    return None
+
+
+# a country's own offices: "the Chinese embassy urged …", "Russia's foreign ministry demanded …" are that
+# country's demands
+_STATE_BODIES = {
+    "embassy",
+    "ministry",
+    "office",
+    "mission",
+    "presidency",
+    "foreign ministry",
+    "foreign office",
+}
+
+
+def _state_body(cast: Cast, t: Token) -> Mention | None:
+    """The country whose office a noun names ('the Chinese embassy', 'Iran's Foreign Ministry'), the words of
+    the office as its surface."""
+    if t.lemma_.lower() not in _STATE_BODIES:
+        return None
+    for d in (d for c in t.children if c.dep_ in {"amod", "compound", "poss"} for d in c.subtree):
+        x = cast.at_token(d.i)
+        country = x if x is not None and x.kind == "country" else _demonym(cast, d)
+        if country is None and d.dep_ == "amod":
+            entry = (cast.gazetteer or default_gazetteer()).country_of(d.text)
+            country = entry and Mention(d.idx, d.idx + len(d), d.text, entry.canonical, "country", d.i)
+        if country is not None:
+            lo = t.left_edge.i
+            while lo < t.i and t.doc[lo].dep_ == "det":
+                lo += 1
+            words = t.doc[lo : t.i + 1]
+            return Mention(words.start_char, words.end_char, words.text, country.key, "country", t.i)
     return None
