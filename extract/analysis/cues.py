@@ -1259,7 +1259,7 @@ def _demonym(cast: Cast, tok: Token) -> Mention | None:
 def _first_actor(cast: Cast, doc: Doc, toks: Iterable[Token]) -> Mention | None:
     for t in _with_conjuncts(toks):
         m = _actor_of(cast, doc, t)
-        if m is None or m.kind == "organization" and m.key.lower() in _STATE_BODIES:
+        if m is None or (m.kind == "organization" and m.key.lower() in _STATE_BODIES):
             body = _state_body(cast, t)
             if body is not None:
                 return body
