@@ -247,3 +247,44 @@ def test_batch_events_merge_the_same_meeting_across_articles(tmp_path: Path) -> 
     shared = [e for e in doc["events"] if len(e["articles"]) > 1]
     assert len(shared) == 1
     assert sorted(a[:3] for a in shared[0]["articles"]) == ["001", "004"]
+
+
+# --- the analysis over a pool of processes ----------------------------------------------------------------
+
+
+def test_a_long_rules_only_batch_spreads_its_analysis_over_the_cores() -> None:
+    from extract.batch.runner import POOL_FROM, analysis_processes
+
+    fast = resolve_settings(strategy="rules-only", cache=False)
+    model = resolve_settings(strategy="evidence-first", cache=False)
+    assert analysis_processes(fast, POOL_FROM - 1, 4, None) == 0  # too short to repay starting processes
+    assert analysis_processes(fast, POOL_FROM, 1, None) == 0  # one article in flight: one process
+    assert analysis_processes(model, 10_000, 8, None) == 0  # the model's server does the work
+    assert analysis_processes(fast, 3, 4, 2) == 2  # asked for
+    assert analysis_processes(fast, 10_000, 4, 1) == 0
+
+
+def test_a_pool_of_processes_gives_the_results_of_one_process_and_its_errors(tmp_path: Path) -> None:
+    from extract.batch.inputs import InputItem
+
+    texts = {
+        "a": "Russian Foreign Minister Sergei Lavrov met US Secretary of State Antony Blinken in Geneva on Friday.",
+        "b": "The European Union called on Russia to withdraw its troops.",
+        "c": '"We will not negotiate under pressure," Iranian Foreign Minister Abbas Araghchi said on Sunday.',
+        "bad": "a\x00binary\x00file",  # rejected inside the pool process: the error crosses back as itself
+    }
+    items = [InputItem(id=k, text=v, content_hash=f"h-{k}") for k, v in texts.items()]
+    settings = resolve_settings(strategy="rules-only", cache=False)
+    runs = {}
+    for processes in (0, 2):
+        out = tmp_path / f"p{processes}.jsonl"
+        stats = asyncio.run(run_batch(items, out=out, settings=settings, concurrency=2, processes=processes))
+        assert (stats.ok, stats.failed) == (3, 1)
+        runs[processes] = read_results(out)
+    assert runs[2]["bad"].error is not None and runs[2]["bad"].error.kind == "InputRejected"
+    assert "binary" in runs[2]["bad"].error.message
+    for k in ("a", "b", "c"):
+        one, pooled = runs[0][k].result, runs[2][k].result
+        assert one is not None and pooled is not None
+        assert pooled.model_dump(exclude={"meta"}) == one.model_dump(exclude={"meta"})
+        assert pooled.meetings or pooled.demands or pooled.statements

@@ -755,19 +755,19 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     if _enough(between):
         return MeetingCue(t, between, _offered(anchor) if proposed else _status(anchor), _location(t, cast))
     # "Lavrov's meeting with Wang Yi …", "his call with Xi": like "between", the noun names both of its sides
-    own = [c for c in t.children if c.dep_ == "poss" and c.lower_ not in {"their", "its", "our", "my"}]
+    owners = [c for c in t.children if c.dep_ == "poss" and c.lower_ not in {"their", "its", "our", "my"}]
     # "after Amorim's meeting with the regime leader, Edmundo González, the opposition candidate, stated …":
     # a speech verb whose subject is the meeting, or missing, took its speaker for the partner's apposition
-    said = next((g for g in _governors(t) if g.pos_ in {"VERB", "AUX"}), None)
+    speech = next((g for g in _governors(t) if g.pos_ in {"VERB", "AUX"}), None)
     misparsed = (
-        said is not None
-        and said.lemma_.lower() in SPEECH_LEMMAS
-        and (anchor.dep_ == "nsubj" or not any(c.dep_ in _SUBJ for c in said.children))
+        speech is not None
+        and speech.lemma_.lower() in SPEECH_LEMMAS
+        and (anchor.dep_ == "nsubj" or not any(c.dep_ in _SUBJ for c in speech.children))
     )
     if misparsed or _by_office(t):
         return None
-    if own and not proposed and t.lemma_.lower() in _SIDED:
-        sides = _participants(cast, doc, [*own, *_prep_objects(t, {"with"})])
+    if owners and not proposed and t.lemma_.lower() in _SIDED:
+        sides = _participants(cast, doc, [*owners, *_prep_objects(t, {"with"})])
         if len(sides) >= 2 and all(m.kind != "group" for m in sides):
             return MeetingCue(t, sides, _status(anchor), _location(t, cast))
     # "a joint meeting of EAC and SADC held on 17 March in Harare": the parties of the meeting, and the
@@ -1288,14 +1288,14 @@ def _state_body(cast: Cast, t: Token) -> Mention | None:
         return None
     for d in (d for c in t.children if c.dep_ in {"amod", "compound", "poss"} for d in c.subtree):
         x = cast.at_token(d.i)
-        country = x if x is not None and x.kind == "country" else _demonym(cast, d)
-        if country is None and d.dep_ == "amod":
+        country = x.key if x is not None and x.kind == "country" else None
+        if country is None and (d.ent_type_ == "NORP" or d.dep_ == "amod"):
             entry = (cast.gazetteer or default_gazetteer()).country_of(d.text)
-            country = entry and Mention(d.idx, d.idx + len(d), d.text, entry.canonical, "country", d.i)
+            country = entry.canonical if entry is not None else None
         if country is not None:
             lo = t.left_edge.i
             while lo < t.i and t.doc[lo].dep_ == "det":
                 lo += 1
             words = t.doc[lo : t.i + 1]
-            return Mention(words.start_char, words.end_char, words.text, country.key, "country", t.i)
+            return Mention(words.start_char, words.end_char, words.text, country, "country", t.i)
     return None

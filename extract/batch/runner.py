@@ -10,8 +10,11 @@ failed, missing and changed ones. Articles with the same content are extracted o
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
+import multiprocessing
+import os
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
@@ -113,16 +116,56 @@ def _error(item: InputItem, exc: BaseException, elapsed: float) -> BatchRecord:
 
 
 def default_extractor(
-    settings: Settings, *, backend: Backend | None, chunk_chars: int, overlap: int
+    settings: Settings,
+    *,
+    backend: Backend | None,
+    chunk_chars: int,
+    overlap: int,
+    pool: concurrent.futures.Executor | None = None,
 ) -> Extractor:
+    """The front door per article (chunked where the strategy needs it); with `pool`, each rules-only
+    extraction runs in one of its processes instead of this one."""
+
     async def extract(item: InputItem) -> tuple[ArticleExtraction, int]:
         async def one(text: str) -> ArticleExtraction:
+            if pool is not None:
+                loop = asyncio.get_running_loop()
+                done = await loop.run_in_executor(pool, _extract_json, text, item.published, settings)
+                return ArticleExtraction.model_validate_json(done)
             with using_backend(backend) if backend is not None else contextlib.nullcontext():
                 return await aextract_article(text, published=item.published, settings=settings)
 
         return await aextract_chunked(item.text, one, max_chars=chunk_chars, overlap=overlap)
 
     return extract
+
+
+def _extract_json(text: str, published: str | None, settings: Settings) -> str:
+    """In a pool process: one rules-only extraction, returned as JSON (errors cross as themselves: every
+    `ExtractError` pickles intact)."""
+    from ..api import extract_article
+
+    return extract_article(text, published=published, settings=settings).model_dump_json()
+
+
+# Rules-only analysis is CPU-bound and parses one text at a time per process: a batch of at least this
+# many articles spreads it over a pool of processes, one per core (each starts in ~3 s: imports and spaCy)
+POOL_FROM = 48
+
+
+def analysis_processes(settings: Settings, todo: int, concurrency: int, processes: int | None) -> int:
+    """How many processes share the analysis: 0 (this process) unless the strategy needs no model and the
+    batch is long enough to repay their start; `processes` overrides (0 or 1: none)."""
+    if settings.strategy != "rules-only":
+        return 0
+    if processes is not None:
+        return processes if processes > 1 else 0
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    n = min(cores, concurrency, todo)
+    return n if n > 1 and todo >= POOL_FROM else 0
 
 
 @dataclass(frozen=True)
@@ -160,24 +203,42 @@ async def iter_batch(
     extractor: Extractor | None = None,
     stats: BatchStats | None = None,
     resumed: bool = False,
+    processes: int | None = None,
 ) -> AsyncGenerator[Outcome, None]:
     """Extract every item not yet done in `out` (None: keep nothing) and yield each outcome as it is saved.
 
     A record is appended to `out` before it is yielded, so a consumer that stops early (or is cancelled)
     loses only the articles in flight, which a rerun does. `resumed=True` also yields, first, the records
     an earlier run already holds for these items. Raises `ModelUnavailable` (after saving finished work)
-    when no model server answers: that is a setup problem, not an article's failure.
+    when no model server answers: that is a setup problem, not an article's failure. `processes`: how many
+    processes share a rules-only analysis (None: one per core for a long batch, else this process alone).
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
-    extract = extractor or default_extractor(
-        settings, backend=backend, chunk_chars=chunk_chars_for(settings, chunk_chars), overlap=overlap
-    )
+    if processes is not None and processes < 0:
+        raise ValueError("processes must be 0 or more")
     sink = progress or NullProgress()
     store: ResultStore | _NoStore = ResultStore(out) if out is not None else _NoStore()
     current = {i.id: i.content_hash for i in items}
     done = store.open(redo=lambda r: not r.done or (r.id in current and current[r.id] != r.content_hash))
     work = plan(items, done)
+    pool: concurrent.futures.ProcessPoolExecutor | None = None
+    n_processes = (
+        0 if extractor is not None else analysis_processes(settings, len(work.todo), concurrency, processes)
+    )
+    if n_processes:
+        # spawn, not fork: the parent runs an event loop and threads a forked child would inherit mid-step
+        pool = concurrent.futures.ProcessPoolExecutor(
+            n_processes, mp_context=multiprocessing.get_context("spawn")
+        )
+        concurrency = max(concurrency, n_processes)
+    extract = extractor or default_extractor(
+        settings,
+        backend=backend,
+        chunk_chars=chunk_chars_for(settings, chunk_chars),
+        overlap=overlap,
+        pool=pool,
+    )
     stats = stats if stats is not None else BatchStats()
     stats.total, stats.skipped = len(items), work.skipped
     queue: asyncio.Queue[InputItem] = asyncio.Queue()
@@ -258,6 +319,8 @@ async def iter_batch(
         for task in workers:
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         sink.stop(stats)
         store.close()
 
@@ -273,6 +336,7 @@ async def run_batch(
     chunk_chars: int | None = None,
     overlap: int = 600,
     extractor: Extractor | None = None,
+    processes: int | None = None,
 ) -> BatchStats:
     """Extract every item not yet done in `out`; append one record per article. Returns the run's totals.
 
@@ -291,6 +355,7 @@ async def run_batch(
         overlap=overlap,
         extractor=extractor,
         stats=stats,
+        processes=processes,
     )
     async with contextlib.aclosing(records):
         async for _ in records:

@@ -94,6 +94,14 @@ def run(
     input: Input,
     out: Out,
     concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, help="Articles in flight")] = 4,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            "--processes",
+            min=0,
+            help="Processes sharing a rules-only analysis (default: one per core from 48 articles; 0: none)",
+        ),
+    ] = None,
     base_url: BaseUrl = None,
     model: Model = None,
     strategy: Strategy = None,
@@ -131,6 +139,7 @@ def run(
                 concurrency=concurrency,
                 progress=sink,
                 chunk_chars=chunk_chars,
+                processes=processes,
             )
         )
     except KeyboardInterrupt:
