@@ -376,12 +376,31 @@ def test_institutions_events_and_texts_are_never_people() -> None:
         ),
         # a known name the tagger took for a common noun at the head of a sentence
         ("Lavrov met Blinken in Geneva on Friday.", {"Sergey Lavrov", "Antony Blinken"}, "held", "Geneva"),
+        # envoys from named countries: the countries, when no envoy is named
+        (
+            "Negotiators from Armenia, Azerbaijan and Turkey held talks in Vienna last week.",
+            {"Armenia", "Azerbaijan", "Turkey"},
+            "held",
+            "Vienna",
+        ),
+        # an office acting for the person it serves; the meeting it cancels is declined
+        (
+            "Olaf Scholz's office cancelled a meeting with Viktor Orban planned for Monday.",
+            {"Olaf Scholz", "Viktor Orbán"},
+            "declined",
+            None,
+        ),
+        # one's own people met in a cabinet meeting are no other side
+        ("Kovac told his ministers during a cabinet meeting that the talks had failed.", None, "", None),
     ],
 )
 def test_meetings_from_the_roles_of_the_sentence(
     text: str, who: set[str] | None, status: str, where: str | None
 ) -> None:
     meetings = rules(text).meetings
+    if not status:
+        assert meetings == []
+        return
     assert len(meetings) == 1, meetings
     m = meetings[0]
     assert m.status == status
@@ -452,6 +471,46 @@ def test_meetings_with_several_partners_are_one_meeting_with_each() -> None:
     assert sorted(sorted(names(m.participants)) for m in meetings) == [
         ["John Kerry", "Nawaz Sharif"],
         ["Nawaz Sharif", "Theresa May"],
+    ]
+
+
+def test_a_phone_call_with_several_partners_is_a_call_with_each() -> None:
+    text = "Charles Michel spoke on Monday by telephone with Ilham Aliyev and Nikol Pashinyan."
+    meetings = rules(text).meetings
+    assert sorted(sorted(names(m.participants)) for m in meetings) == [
+        ["Charles Michel", "Ilham Aliyev"],
+        ["Charles Michel", "Nikol Pashinyan"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("second", "who"),
+    [
+        ("The leaders of Kenya and Ethiopia met in Nairobi.", {"Daniel Otieno", "Hailu Bekele"}),  # its head
+        (
+            "The top diplomats from Kenya and Ethiopia met in Nairobi.",
+            {"Grace Wanjiru", "Almaz Tadesse"},
+        ),
+        (
+            "The president of Kenya met the prime minister of Ethiopia in Nairobi.",
+            {"Daniel Otieno", "Hailu Bekele"},
+        ),
+    ],
+)
+def test_offices_of_named_countries_are_the_holders_the_article_names(second: str, who: set[str]) -> None:
+    first = (
+        "Kenyan President Daniel Otieno, Ethiopian Prime Minister Hailu Bekele, Kenyan Foreign Minister Grace "
+        "Wanjiru and Ethiopian Foreign Minister Almaz Tadesse arrived on Monday."
+    )
+    meetings = rules(f"{first}\n\n{second}").meetings
+    assert [names(m.participants) for m in meetings] == [who]
+
+
+def test_i_in_a_quote_is_its_speaker() -> None:
+    text = "“I hope to meet the president of Egypt soon,” Kenyan President William Ruto said. Egypt's President Abdel Fattah al-Sisi has not replied."
+    meetings = rules(text).meetings
+    assert [(m.status, names(m.participants)) for m in meetings] == [
+        ("proposed", {"William Ruto", "Abdel Fattah el-Sisi"})
     ]
 
 

@@ -300,16 +300,29 @@ def _segments(doc: Doc, a: int, b: int, gaz: Gazetteer) -> list[_Name]:
                 m += 1
             out.append(_Name(k, m, _label(doc, k, m)))
             k = m
-    return _split_titles(doc, out)
+    return _split_titles(doc, out, gaz)
 
 
-def _split_titles(doc: Doc, names: list[_Name]) -> list[_Name]:
-    """Title words in front of a name become its role; a country in front of a title becomes its country."""
+def _split_titles(doc: Doc, names: list[_Name], gaz: Gazetteer) -> list[_Name]:
+    """Title words in front of a name become its role; a country in front of a title becomes its country
+    ('Russia's Foreign Minister', 'Kenyan President')."""
     out: list[_Name] = []
     pending_title: list[str] = []
     pending_country: str | None = None
+
+    def demonym(i: int) -> str | None:
+        if i < 0 or i + 1 >= len(doc) or not _next_is_title(doc, i + 1):
+            return None
+        country = gaz.country_of(doc[i].text) if doc[i].text[-1:] in "nsihe" and doc[i].is_title else None
+        return country.canonical if country is not None else None
+
     for n in names:
         s = n.start
+        if n.entry is None and s + 1 < n.end and (country := demonym(s)) is not None:
+            pending_country = country  # "Guyanan President Ana Marks", read as one name
+            s += 1
+        if not pending_title and pending_country is None and (country := demonym(s - 1)) is not None:
+            pending_country = country  # "Kenyan President Daniel Otieno": the demonym outside the name
         while (
             s < n.end - (1 if n.entry is not None else 0)
             and (n.entry is None or n.entry.kind == "person")

@@ -84,6 +84,11 @@ def _mention(cast: Cast, tok: Token) -> Mention | None:
             x = cast.at_token(of.i)
             if x is not None and x.kind in {"country", "organization"}:
                 return x
+    if (m is None or m.kind == "role") and tok.lemma_.lower() in ROLE_NOUNS:
+        for of in _prep_objects(tok, {"of"}):  # "the president of Iran": the one the article names, else Iran
+            x = cast.at_token(of.i)
+            if x is not None and x.kind == "country":
+                return _office_holder(cast, x, tok)
     if m is not None:
         return m
     for child in tok.children:  # "Britain's foreign secretary, David Lammy, urged …": the person named beside
@@ -94,6 +99,11 @@ def _mention(cast: Cast, tok: Token) -> Mention | None:
     for child in tok.children:  # "the US ambassador": the head noun's compound
         if child.dep_ == "compound":
             m = cast.at_token(child.i)
+            if m is not None and m.kind == "person":
+                return m
+    if tok.lemma_.lower() in _ENTOURAGE:  # "Schmidt's office canceled …", "Trump's campaign": that person
+        for child in tok.children:
+            m = cast.at_token(child.i) if child.dep_ == "poss" else None
             if m is not None and m.kind == "person":
                 return m
     if _people_noun(tok):  # "Taliban representatives"
@@ -454,7 +464,8 @@ def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
     for t in toks:
         # "a group of former US officials and Lavrov": the members, not the word "group"
         lemma = t.lemma_.lower()
-        members = _prep_objects(t, {"of"}) if _people_noun(t) or lemma in {"team", "minister"} else []
+        # "envoys from Ukraine, Russia and the United States": the countries they come from
+        members = _prep_objects(t, {"of", "from"}) if _people_noun(t) or lemma in {"team", "minister"} else []
         if members and not any(
             _actor_of(cast, doc, x) or _sides(cast, doc, x) for m in members for x in (m, *m.conjuncts)
         ):
@@ -465,6 +476,8 @@ def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
         expanded += [c for c in t.children if c.dep_ == "appos"]
     for t in _with_conjuncts(expanded):
         people_noun = t.pos_ == "NOUN" and _people_noun(t)
+        if people_noun and _own_people(t):
+            continue  # "told his ministers during a cabinet meeting": one's own people are no other side
         # "Afghanistan government and Taliban representatives", "Iranian and US diplomats": the sides named
         # in front of them
         found = _sides(cast, doc, t) if people_noun else []
@@ -494,6 +507,13 @@ def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
     return named + (groups[: 2 - len(named)] if len(named) < 2 else [])
 
 
+def _own_people(t: Token) -> bool:
+    """'his ministers', 'their aides': the people of the one they belong to, not a side of their own."""
+    return t.lemma_.lower() not in {"counterpart", "host", "guest", "interlocutor"} and any(
+        c.dep_ == "poss" and c.lower_ in {"his", "her", "their", "its"} for c in t.children
+    )
+
+
 def _group_phrase(t: Token) -> Span:
     """The words naming an unnamed group: 'foreign ministers from Southeast Asia', 'leaders of 50 nations'
     (not where or when they met); the head noun alone when that runs long."""
@@ -508,6 +528,10 @@ def _group_phrase(t: Token) -> Span:
     return doc[lo:hi] if hi - lo <= 10 else doc[t.i : t.i + 1]
 
 
+# the offices that lead a country: "the leaders of X and Y" are the holders the article names
+_HEADS = {"president", "leader", "prime", "premier", "chancellor", "king", "emir", "sultan", "monarch"}
+
+
 def _office_holder(cast: Cast, side: Mention, noun: Token) -> Mention:
     """The person the article names as holding this office for this country ('the foreign ministers of India
     and Pakistan' → the two ministers it names elsewhere), else the country itself."""
@@ -516,10 +540,17 @@ def _office_holder(cast: Cast, side: Mention, noun: Token) -> Mention:
     wanted = {noun.lemma_.lower()} | {
         c.lower_ for c in noun.children if c.dep_ in {"amod", "compound"} and c.lower_ in TITLE_WORDS
     }
+
+    def holds(role: str | None) -> bool:
+        words = set((role or "").lower().split())
+        if wanted == {"leader"}:  # "the leaders of Guyana and Venezuela": a country's leader is its head
+            return bool(words & _HEADS)
+        if wanted == {"diplomat"}:  # "the most senior diplomats from China and the US": its foreign minister
+            return "foreign" in words or {"secretary", "state"} <= words
+        return wanted <= words
+
     holders = [
-        a
-        for a in cast.people.values()
-        if a.kind == "person" and a.country == side.key and wanted <= set((a.role or "").lower().split())
+        a for a in cast.people.values() if a.kind == "person" and a.country == side.key and holds(a.role)
     ]
     if len(holders) != 1:
         return side
@@ -610,14 +641,42 @@ def _one_by_one(cast: Cast, doc: Doc, cue: MeetingCue) -> list[MeetingCue]:
     """'his meetings with Theresa May and John Kerry': a plural meeting noun with several partners is one
     meeting with each of them."""
     t = cue.trigger
-    if t.tag_ != "NNS" or t.lemma_.lower() not in {"meeting", "call", "conversation", "visit"}:
+    if _remote(t):  # "spoke by telephone with Jaishankar and Sharif": a call with each
+        partners = {
+            m.key for m in _participants(cast, doc, _prep_objects(t, {"with", "to"}) + _medium_partners(t))
+        }
+    elif t.tag_ != "NNS" or t.lemma_.lower() not in {"meeting", "call", "conversation", "visit"}:
         return [cue]
-    partners = {m.key for m in _participants(cast, doc, _prep_objects(t, {"with"}))}
+    else:
+        partners = {m.key for m in _participants(cast, doc, _prep_objects(t, {"with"}))}
     hosts = [m for m in cue.participants if m.key not in partners]
     guests = [m for m in cue.participants if m.key in partners]
     if len(guests) < 2 or not hosts:
         return [cue]
     return [MeetingCue(t, [*hosts, g], cue.status, cue.location) for g in guests]
+
+
+def _media(verb: Token) -> list[Token]:
+    """'by telephone', 'over the phone', 'via video link': the remote medium of a verb of speaking."""
+    return [
+        d
+        for d in _prep_objects(verb, {"by", "over", "via", "on"})
+        if d.lemma_.lower() in _REMOTE
+        or any(c.lemma_.lower() in _REMOTE for c in d.children if c.dep_ == "compound")
+    ]
+
+
+def _medium_partners(verb: Token) -> list[Token]:
+    return [w for d in _media(verb) for w in _prep_objects(d, {"with", "to"})]
+
+
+def _remote(t: Token) -> bool:
+    """A call made from afar, one partner at a time unless the text says it was joint."""
+    return (
+        t.pos_ in {"VERB", "AUX"}
+        and t.lemma_.lower() in {"speak", "talk", "chat", "confer"}
+        and bool(_media(t))
+    )
 
 
 def _by_office(noun: Token) -> bool:
@@ -649,6 +708,7 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         if d.ent_type_ in {"DATE", "TIME"}
         for w in _prep_objects(d, {"with"})
     ]
+    withs += _medium_partners(t)  # "spoke Tuesday by telephone with Jaishankar": or on the medium
     if lemma == "hold" and not any(o.lemma_.lower() in MEETING_NOUNS and not _by_office(o) for o in objs):
         return None  # "held a news conference" is a meeting noun's job; "held that …" is nobody's
     if lemma in {"speak", "talk", "chat", "confer", "negotiate"} and not withs:

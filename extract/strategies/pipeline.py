@@ -226,11 +226,22 @@ class _EvidenceFirst:
             return None  # a sentence that merely ends with a colon, not a name label
         return cues.Attribution(m.key, m.text, "label", m.kind)
 
+    def _first_person(self, q: Quote, speaker: Actor) -> list[Mention]:
+        """'I', 'me' and 'my' inside a quote are its speaker."""
+        at = self.a.doc.char_span(q.start, q.end, alignment_mode="contract")
+        key = speaker.canonical or speaker.name
+        return [
+            Mention(t.idx, t.idx + len(t), t.text, key, "person", t.i)
+            for t in at or ()
+            if t.lower_ in {"i", "me", "my"} and t.pos_ == "PRON" and self.a.cast.at_token(t.i) is None
+        ]
+
     async def statements(self) -> None:
         a = self.a
         used_sentences: set[int] = set()
         quotes = a.quotes
         previous: tuple[Quote, cues.Attribution] | None = None
+        voices: list[Mention] = []
         for q in quotes:
             # not an utterance of its own: the reported-speech pass keeps it as the quote; but what a named
             # person describes something as ("describing the talks as the “most intense so far”") is theirs
@@ -275,6 +286,7 @@ class _EvidenceFirst:
                 previous = None
                 continue
             previous = (q, att) if att is not None else None
+            voices += self._first_person(q, speaker)
             self.out.statements.append(
                 Statement(
                     speaker=speaker,
@@ -284,6 +296,10 @@ class _EvidenceFirst:
                     evidence=[a.span(max(0, start), min(len(a.text), end))],
                 )
             )
+        if voices:  # "“I hope to meet the president,” Faisal said": the meetings and demands below read them
+            a.cast.mentions.extend(voices)
+            a.cast.index()
+            a.cast.bind(a.doc)
         for s_idx, s in enumerate(a.sentences):
             if s_idx in used_sentences:
                 continue
