@@ -598,6 +598,14 @@ def test_a_split_quote_is_two_statements_of_one_speaker() -> None:
     ]
 
 
+def test_he_is_the_main_subject_before_not_a_name_in_a_clause() -> None:
+    text = (
+        "After the meeting, Kovac said that Maric and Ivanov had narrowed their differences. "
+        "He said he urged them to sign the treaty."
+    )
+    assert [(d.by.name, d.of) for d in rules(text).demands] == [("Kovac", None)]
+
+
 def test_pronouns_and_titles_point_to_the_person_named_before() -> None:
     text = (
         "Saudi Crown Prince Mohammed bin Salman met Emmanuel Macron on Monday.\n\n"
@@ -726,6 +734,10 @@ def test_a_denied_speech_act_reports_nothing() -> None:
         # a subjunctive after "suggest", an infinitive after "tell": what one side asks of another
         ("Wang Yi suggested that India strengthen communication with China.", "Wang Yi", "India"),
         ("Kovac told Maric to withdraw the troops.", "Kovac", "Maric"),
+        # a need pressed on others, and what a speaker calls necessary
+        ("Kovac stressed the need to reopen the border crossings.", "Kovac", None),
+        ("Kovac said it was essential to hold the elections on time.", "Kovac", None),
+        ("Kovac said it is imperative that Serbia withdraw its police.", "Kovac", "Serbia"),
         ("Iran has demanded compensation from the United States.", "Iran", "United States"),
         ("The United States kept pressuring Iran to curb its missile program.", "United States", "Iran"),
         ("Kazakhstan insists on the indivisibility of Eurasian security.", "Kazakhstan", None),

@@ -134,6 +134,18 @@ def antecedent(cast: Cast, doc: Doc, pos: int, *, skip: Collection[str] = ()) ->
     """What 'he' or 'she' at `pos` refers to: the nearest person who is the subject of a clause before it,
     else the nearest person named before it (within a few sentences); never one of `skip`."""
     near = [m for m in cast.before(pos, kinds=("person", "role")) if pos - m.end < 700 and m.key not in skip]
+    here = doc.char_span(pos, pos + 1, alignment_mode="expand")
+    if here is not None:
+        # a subject earlier in the same sentence; else the main clause's subject of the sentence before
+        # ("Michel said Aliyev and Pashinyan had narrowed … He said …" is Michel)
+        sent = here[0].sent
+        since = doc[sent.start - 1].sent.start_char if sent.start > 0 else sent.start_char
+        for m in near:
+            if m.start < since:
+                break
+            subject = m.head >= 0 and doc[m.head].dep_ in _SUBJ
+            if subject and (m.start >= sent.start_char or doc[m.head].head.dep_ == "ROOT"):
+                return m
     for m in near:
         if m.head >= 0 and doc[m.head].dep_ in _SUBJ:
             return m  # a role here ('a State Department spokesman said … He added') is nobody named
@@ -961,6 +973,10 @@ def demand_cues(cast: Cast, doc: Doc, sent: Span) -> list[DemandCue]:
             cue = _own_need(cast, doc, t)
         elif t.lower_ in _MODAL_DEMAND and t.dep_ == "aux":
             cue = _modal_demand(cast, doc, t)
+        elif lemma in {"need", "necessity"} and t.pos_ == "NOUN":
+            cue = _stressed_need(cast, doc, t)
+        elif lemma in _NECESSARY and t.dep_ == "acomp":
+            cue = _necessity(cast, doc, t)
         elif t.lemma_.lower() in {"have", "need"} and t.pos_ in {"VERB", "AUX"} and t.dep_ == "ccomp":
             xcomp = [c for c in t.children if c.dep_ == "xcomp" and any(a.lower_ == "to" for a in c.children)]
             cue = _modal_demand(cast, doc, xcomp[0]) if xcomp else None
@@ -1282,6 +1298,70 @@ def _modal_demand(cast: Cast, doc: Doc, aux: Token) -> DemandCue | None:
         return None  # "we must …", "it should …": no demand made of another party
     # with no speech verb the demand is a quote's: the strategy gives it the quote's speaker
     return DemandCue(aux, by, target, _clause_text([verb]), "modal")
+
+
+# verbs that press a need on others: "stressed the need to avoid a confrontation"
+_STRESSING = frozenset(
+    [
+        "stress",
+        "underscore",
+        "emphasise",
+        "emphasize",
+        "underline",
+        "highlight",
+        "reiterate",
+        "reaffirm",
+        "insist",
+        "point",
+        "note",
+        "cite",
+        "voice",
+        "express",
+        "recall",
+    ]
+)
+# "it was necessary to punish those responsible": what a speaker calls necessary is asked of others
+_NECESSARY = {"necessary", "essential", "imperative", "vital", "crucial"}
+
+
+def _to_clauses(t: Token) -> list[Token]:
+    return [
+        c
+        for c in t.children
+        if c.dep_ in {"acl", "xcomp", "relcl"} and any(a.lower_ == "to" for a in c.children)
+    ]
+
+
+def _stressed_need(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
+    """'X stressed the need to …', 'agreed on the need for …': what X says must be done."""
+    verb = t.head
+    if t.dep_ == "pobj" and verb.lower_ == "on":
+        verb = verb.head
+        if verb.lemma_.lower() != "agree":
+            return None
+    elif t.dep_ != "dobj" or verb.lemma_.lower() not in _STRESSING:
+        return None
+    fors = _prep_objects(t, {"for"})
+    what = _clause_text(_to_clauses(t) or fors)
+    if not what or _negated(verb):
+        return None
+    by = _first_actor(cast, doc, _subjects(verb))
+    return DemandCue(t, by, None, what, "need")
+
+
+def _necessity(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
+    """'X said it was necessary to punish …', 'it is imperative that Russia withdraw': asked by the speaker."""
+    verb = t.head
+    if not any(c.dep_ == "nsubj" and c.lower_ == "it" for c in verb.children) or _negated(verb):
+        return None
+    clauses = (
+        _to_clauses(t) or _to_clauses(verb) or [c for c in (*t.children, *verb.children) if c.dep_ == "ccomp"]
+    )
+    if not clauses:
+        return None
+    target = _first_actor(cast, doc, [x for c in clauses for x in c.children if x.dep_ in _SUBJ])
+    target = target or _first_actor(cast, doc, _prep_objects(t, {"for"}))
+    return DemandCue(t, None, target, _clause_text(clauses), "necessary")
 
 
 def _own_need(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
