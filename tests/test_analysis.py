@@ -532,6 +532,7 @@ def test_an_object_pronoun_is_not_its_clauses_subject() -> None:
         ("The two ministers agreed to meet again next month.", "planned"),
         ("Another call between them could be held in a couple of weeks.", "proposed"),
         ("Both sides will discuss the border when they meet on Sunday.", "planned"),
+        ("They decided to meet again before the end of the year.", "planned"),
     ],
 )
 def test_a_pair_named_before_meets_again(second: str, status: str) -> None:
@@ -596,6 +597,19 @@ def test_a_split_quote_is_two_statements_of_one_speaker() -> None:
         ("Kovac", "We agreed to keep talking"),
         ("Kovac", "and we will meet again soon."),
     ]
+
+
+def test_a_pair_in_the_same_sentence_meets_again() -> None:
+    text = "Kovac spoke with Maric on Monday and they agreed to meet in Zagreb next week."
+    meetings = rules(text).meetings
+    assert [m.status for m in meetings] == ["held", "planned"]
+    assert all(names(m.participants) == {"Kovac", "Maric"} for m in meetings)
+
+
+def test_an_object_pronoun_inside_a_meeting_phrase_is_the_other_party() -> None:
+    text = "Kovac met Maric on Monday. Kovac said he would hold further telephone talks with him on Friday."
+    meetings = rules(text).meetings
+    assert [names(m.participants) for m in meetings] == [{"Kovac", "Maric"}, {"Kovac", "Maric"}]
 
 
 def test_he_is_the_main_subject_before_not_a_name_in_a_clause() -> None:

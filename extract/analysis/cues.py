@@ -160,6 +160,8 @@ def _actor_of(cast: Cast, doc: Doc, tok: Token) -> Mention | None:
         if found is not None and tok.dep_ in {"dobj", "pobj", "dative"}:
             # "Kishida told Kang he would like to meet her": an object pronoun is not its clause's subject
             verb = tok.head if tok.dep_ != "pobj" else tok.head.head
+            while verb.pos_ not in {"VERB", "AUX"} and verb.dep_ in {"dobj", "pobj", "prep"}:
+                verb = verb.head  # "he would hold talks with him": the verb the object's phrase hangs on
             subjects = {
                 m.key for s in _subjects(verb) if s.i != tok.i and (m := _subject_actor(cast, doc, s))
             }

@@ -69,7 +69,9 @@ OCCUR_LEMMAS = _words(
     host join land mark obtain occur open resume secure start take win wrap"""
 )
 # the meeting is planned (agreed, scheduled) when governed by these
-PLAN_LEMMAS = _words("""agree announce arrange due expect plan prepare schedule set slate""")
+PLAN_LEMMAS = _words(
+    """agree announce arrange decide due expect intend plan pledge prepare promise schedule set slate"""
+)
 # the meeting is proposed when governed by these
 PROPOSE_LEMMAS = _words(
     """advise aim ask call eager encourage hope keen invite like offer propose pursue push ready recommend

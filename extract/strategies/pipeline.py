@@ -358,6 +358,7 @@ class _EvidenceFirst:
                 iso, written = resolve_date(window, published=a.published, future=ahead)
                 if any(
                     m.evidence[0].start == s.start
+                    and m.status == status
                     and {p.canonical for p in m.participants} == {p.canonical for p in people}
                     for m in self.out.meetings
                 ):
@@ -377,9 +378,9 @@ class _EvidenceFirst:
     def _pair_before(self, pos: int, reach: int = 2000) -> list[Actor]:
         """Who 'the two leaders' or 'they' are in a meeting sentence: the parties of the meeting reported just
         before (within `reach` characters), if any."""
-        for m in reversed(self.out.meetings):
+        for m in reversed(self.out.meetings):  # found in order: one in this sentence came before `pos`
             end = m.evidence[-1].end
-            if end <= pos and pos - end <= reach:
+            if m.evidence[0].start <= pos and pos - end <= reach:
                 return list(m.participants)
         return []
 
