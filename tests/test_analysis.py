@@ -390,6 +390,13 @@ def test_institutions_events_and_texts_are_never_people() -> None:
             "declined",
             None,
         ),
+        # a meeting named by its time and place, with who did something at it in the passive
+        (
+            "The two sides reaffirmed the principles discussed by Kovac and Maric at the Zagreb summit.",
+            {"Kovac", "Maric"},
+            "held",
+            None,
+        ),
         # one's own people met in a cabinet meeting are no other side
         ("Kovac told his ministers during a cabinet meeting that the talks had failed.", None, "", None),
     ],

@@ -889,6 +889,8 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
             anchor.dep_ == "pobj" and (around or journey or lemma in MEETING_LEMMAS)
         ):
             toks += _subjects(verb)  # "X held talks with Y", "In a call with Y, X said", "X met for a summit"
+            # "as discussed by Biden and Xi at the Woodside Summit": who did it, in the passive
+            toks += [a for p in verb.children if p.dep_ == "agent" for a in p.children if a.dep_ == "pobj"]
             if lemma in {"host", "hold", "convene", "organize", "mediate"}:
                 toks += pair  # "Ruto hosted talks between the warring parties": the host and the parties
         toks += _prep_objects(verb, {"with", "between"})
