@@ -397,6 +397,19 @@ def test_institutions_events_and_texts_are_never_people() -> None:
             "held",
             None,
         ),
+        # a meeting that is the purpose of a journey has the journey's tense and destination
+        (
+            "Macron will travel to Beijing next week to meet Xi.",
+            {"Emmanuel Macron", "Xi Jinping"},
+            "planned",
+            "Beijing",
+        ),
+        (
+            "Macron flew to Beijing on Monday to meet Xi.",
+            {"Emmanuel Macron", "Xi Jinping"},
+            "held",
+            "Beijing",
+        ),
         # one's own people met in a cabinet meeting are no other side
         ("Kovac told his ministers during a cabinet meeting that the talks had failed.", None, "", None),
     ],

@@ -317,6 +317,8 @@ def _status(trigger: Token) -> MeetingStatus | None:
     """held, planned, proposed or declined, from the predicate's auxiliaries, negation and governors."""
     if _took_place(trigger):
         return "held"
+    if _journey_purpose(trigger):  # "will travel to Beijing next week to meet Xi": the journey's tense
+        return _status(trigger.head)
     for g in (trigger, *_governors(trigger)):
         lemma = g.lemma_.lower()
         if lemma in DECLINE_LEMMAS or (lemma == "call" and any(c.lower_ == "off" for c in g.children)):
@@ -373,6 +375,16 @@ def _status(trigger: Token) -> MeetingStatus | None:
                 else "planned"
             )
     return "held"
+
+
+def _journey_purpose(t: Token) -> bool:
+    """'travelled to Moscow to meet Putin': the meeting is what the journey was for."""
+    return (
+        t.dep_ in {"advcl", "xcomp"}
+        and t.head.pos_ in {"VERB", "AUX"}
+        and t.head.lemma_.lower() in _JOURNEYS
+        and any(c.dep_ == "aux" and c.lower_ == "to" for c in t.children)
+    )
 
 
 def _took_place(trigger: Token) -> bool:
@@ -766,6 +778,8 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         place = next((o.text for o in objs if o.ent_type_ in {"GPE", "LOC", "FAC"}), None)
     if place is None and lemma in {"welcome", "invite", "receive"}:  # "welcomed Putin to Pyongyang"
         place = _destination(t)
+    if place is None and _journey_purpose(t):  # "will travel to Beijing to meet Xi"
+        place = _destination(t.head)
     if (
         place is None
     ):  # "During his visit to Tokyo, Biden met …": the place of the visit the meeting is part of
