@@ -412,6 +412,11 @@ def test_institutions_events_and_texts_are_never_people() -> None:
         ),
         # one's own people met in a cabinet meeting are no other side
         ("Kovac told his ministers during a cabinet meeting that the talks had failed.", None, "", None),
+        # two people who spoke, to nobody else, spoke to each other; a known name read as a verb is still a name
+        ("Putin and Trump spoke on Sunday.", {"Vladimir Putin", "Donald Trump"}, "held", None),
+        ("Trump on Monday spoke with Putin by phone.", {"Vladimir Putin", "Donald Trump"}, "held", None),
+        # speaking to reporters is no meeting, whoever else is the subject
+        ("Putin and Lavrov spoke to reporters in Moscow.", None, "", None),
     ],
 )
 def test_meetings_from_the_roles_of_the_sentence(
@@ -503,6 +508,14 @@ def test_a_phone_call_with_several_partners_is_a_call_with_each() -> None:
     ]
 
 
+def test_meeting_several_partners_separately_is_a_meeting_with_each() -> None:
+    meetings = rules("Macron met separately with Xi and Putin in Paris.").meetings
+    assert sorted(sorted(names(m.participants)) for m in meetings) == [
+        ["Emmanuel Macron", "Vladimir Putin"],
+        ["Emmanuel Macron", "Xi Jinping"],
+    ]
+
+
 @pytest.mark.parametrize(
     ("second", "who"),
     [
@@ -553,6 +566,7 @@ def test_an_object_pronoun_is_not_its_clauses_subject() -> None:
         ("Another call between them could be held in a couple of weeks.", "proposed"),
         ("Both sides will discuss the border when they meet on Sunday.", "planned"),
         ("They decided to meet again before the end of the year.", "planned"),
+        ("Another call was planned very soon.", "planned"),  # one more, with nobody named: the pair's
     ],
 )
 def test_a_pair_named_before_meets_again(second: str, status: str) -> None:
@@ -819,6 +833,13 @@ def test_a_denied_speech_act_reports_nothing() -> None:
             "Brazil",
         ),
         ("Zelenskyy called on Western allies to send more air defence systems.", "Volodymyr Zelenskyy", None),
+        # a refusal until a condition is met; a stressed need, said with "of"
+        (
+            "Vucic said Serbia would not take part in the talks until Kosovo meets its conditions.",
+            "Aleksandar Vučić",
+            "Kosovo",
+        ),
+        ("Guterres stressed the need of exercising maximum restraint.", "António Guterres", None),
         # what a speaker says must be done, asked of nobody named
         ("Nawaz Sharif said the UN resolutions on Kashmir must be implemented soon.", "Nawaz Sharif", None),
         # the clause of what is asked hung under the verb, after a clause of its own

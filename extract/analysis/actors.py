@@ -191,6 +191,7 @@ def _is_name_token(t: Token, gaz: Gazetteer | None = None) -> bool:
         and (
             t.ent_type_ in {"PERSON", "ORG", "GPE", "NORP"}
             or (t.pos_ in {"PROPN", "NOUN"} and t.dep_ in _ROLES)
+            or t.dep_ in {"nsubj", "nsubjpass"}  # "Trump on Monday spoke …", with "Trump" read as a verb
         )
         and gaz is not None
         and (entry := gaz.exact(t.text)) is not None

@@ -667,7 +667,8 @@ def _one_by_one(cast: Cast, doc: Doc, cue: MeetingCue) -> list[MeetingCue]:
     """'his meetings with Theresa May and John Kerry': a plural meeting noun with several partners is one
     meeting with each of them."""
     t = cue.trigger
-    if _remote(t):  # "spoke by telephone with Jaishankar and Sharif": a call with each
+    if _remote(t) or any(c.dep_ == "advmod" and c.lower_ == "separately" for c in t.children):
+        # "spoke by telephone with Jaishankar and Sharif", "met separately with …": a call or meeting with each
         partners = {
             m.key for m in _participants(cast, doc, _prep_objects(t, {"with", "to"}) + _medium_partners(t))
         }
@@ -680,6 +681,16 @@ def _one_by_one(cast: Cast, doc: Doc, cue: MeetingCue) -> list[MeetingCue]:
     if len(guests) < 2 or not hosts:
         return [cue]
     return [MeetingCue(t, [*hosts, g], cue.status, cue.location) for g in guests]
+
+
+def _spoke_together(cast: Cast, doc: Doc, verb: Token) -> bool:
+    """'Putin and Trump spoke on Sunday': two named people as the subject of talking, to nobody else."""
+    if any(c.dep_ in {"dobj", "ccomp", "xcomp"} for c in verb.children) or _prep_objects(
+        verb, {"to", "at", "before"}
+    ):
+        return False  # "spoke to reporters", "spoke at the summit", "said that …"
+    people = _participants(cast, doc, [s for s in _subjects(verb) if s.dep_ in _SUBJ])
+    return len(people) >= 2 and all(m.kind == "person" for m in people)
 
 
 def _media(verb: Token) -> list[Token]:
@@ -737,8 +748,21 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     withs += _medium_partners(t)  # "spoke Tuesday by telephone with Jaishankar": or on the medium
     if lemma == "hold" and not any(o.lemma_.lower() in MEETING_NOUNS and not _by_office(o) for o in objs):
         return None  # "held a news conference" is a meeting noun's job; "held that …" is nobody's
-    if lemma in {"speak", "talk", "chat", "confer", "negotiate"} and not withs:
+    if (
+        lemma in {"speak", "talk", "chat", "confer", "negotiate"}
+        and not withs
+        and not _spoke_together(cast, doc, t)
+    ):
         return None
+    if (
+        lemma in {"speak", "talk"}
+        and withs
+        and not any(
+            (m := _actor_of(cast, doc, w)) is not None and m.kind in _ACTOR_KINDS
+            for w in _with_conjuncts(withs)
+        )
+    ):
+        return None  # "Putin and Lavrov spoke to reporters": nobody met
     if lemma in {"call", "receive", "welcome", "greet", "host", "visit", "invite"} and not objs:
         return None
     if lemma in {"welcome", "greet", "receive", "host", "invite"} and not any(
@@ -912,6 +936,9 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
             # "Erdogan told Putin in a phone call …": the one spoken to is the other party
             toks += [c for c in verb.children if c.dep_ in {"dobj", "dative"}]
     people = _participants(cast, doc, toks)
+    if not people and any(c.dep_ == "det" and c.lower_ == "another" for c in (*t.children, *anchor.children)):
+        # "another call was planned very soon": one more between the pair met before
+        people = [Mention(t.idx, t.idx + len(t), t.text, "", "plural", t.i)]
     if not _enough(people):
         return None
     if proposed:
@@ -1272,6 +1299,8 @@ def _is_condition(mark: Token) -> bool:
     """'unless …', 'only if …', 'if X agrees to …': a condition set on another party."""
     if mark.lower_ == "unless":
         return True
+    if mark.lower_ == "until":  # "would not take part until Belgrade's conditions are met"
+        return mark.head.dep_ == "advcl" and _negated(mark.head.head)
     if mark.lower_ != "if":
         return False
     clause = mark.head
@@ -1359,7 +1388,14 @@ def _stressed_need(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
             return None
     elif t.dep_ != "dobj" or verb.lemma_.lower() not in _STRESSING:
         return None
-    fors = _prep_objects(t, {"for"})
+    # "the need for restraint", "the need of exercising restraint"
+    fors = _prep_objects(t, {"for", "of"}) + [
+        c
+        for p in t.children
+        if p.dep_ == "prep" and p.lower_ == "of"
+        for c in p.children
+        if c.dep_ == "pcomp"
+    ]
     what = _clause_text(_to_clauses(t) or fors)
     if not what or _negated(verb):
         return None
