@@ -508,6 +508,36 @@ def test_a_phone_call_with_several_partners_is_a_call_with_each() -> None:
     ]
 
 
+def test_the_two_sides_are_the_two_people_named_just_before() -> None:
+    text = (
+        "Egyptian Foreign Minister Badr Abdelatty urged US envoy Steve Witkoff on Wednesday to seize the "
+        "opportunity. In a phone call, the two sides discussed the ceasefire negotiations."
+    )
+    meetings = rules(text).meetings
+    assert [(m.status, names(m.participants)) for m in meetings] == [
+        ("held", {"Badr Abdelatty", "Steve Witkoff"})
+    ]
+
+
+def test_a_round_of_something_else_is_no_meeting() -> None:
+    text = "Putin and Trump met in Alaska on Friday. The next round of sanctions is planned for next week."
+    assert [m.status for m in rules(text).meetings] == ["held"]
+
+
+def test_a_second_meeting_hung_on_a_relative_clause_is_the_main_subjects() -> None:
+    """The parse hangs 'and later met' on 'whose re-election is contested'; a fronted place is the meeting's."""
+    text = (
+        "In Caracas, the adviser to President Lula, Ambassador Celso Amorim, met with Nicolás Maduro, whose "
+        "re-election is contested by the opposition, and shortly after met with the opposition candidate "
+        "Edmundo González."
+    )
+    meetings = rules(text).meetings
+    assert [(names(m.participants), m.location) for m in meetings] == [
+        ({"Celso Amorim", "Nicolás Maduro"}, "Caracas"),
+        ({"Celso Amorim", "Edmundo González Urrutia"}, "Caracas"),
+    ]
+
+
 def test_meeting_several_partners_separately_is_a_meeting_with_each() -> None:
     meetings = rules("Macron met separately with Xi and Putin in Paris.").meetings
     assert sorted(sorted(names(m.participants)) for m in meetings) == [
@@ -567,6 +597,7 @@ def test_an_object_pronoun_is_not_its_clauses_subject() -> None:
         ("Both sides will discuss the border when they meet on Sunday.", "planned"),
         ("They decided to meet again before the end of the year.", "planned"),
         ("Another call was planned very soon.", "planned"),  # one more, with nobody named: the pair's
+        ("Another round is planned for next week.", "planned"),  # one more round of the talks before
     ],
 )
 def test_a_pair_named_before_meets_again(second: str, status: str) -> None:

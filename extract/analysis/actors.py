@@ -630,6 +630,12 @@ def _add_role_phrases(doc: Doc, cast: Cast, skip: list[tuple[int, int]]) -> None
             # "Ambassador to Afghanistan Zamai Khalizad": a name inside the role's own phrase
             inner = [_person_at(cast, t) for t in root.subtree if t.i > root.i and t.i - root.i <= 8]
             target = next((m for m in inner if m is not None), None)
+            served = next((t for t in root.subtree if t.i > root.i and _person_at(cast, t) is target), None)
+            if target is not None and served is not None and _served(root, served, target):
+                # "the adviser to President Lula, Ambassador Celso Amorim": the one with a title of their own
+                # after "to" is the one served; the holder is the name beside it, if the parse put it there
+                beside = [m for c in served.children if c.dep_ == "appos" and (m := _person_at(cast, c))]
+                target = beside[0] if beside else None
         quals = _qualifiers(chunk)
         office = (
             " ".join(w for w in phrase.split() if w in TITLE_WORDS or w in ROLE_NOUNS) or phrase.split()[-1]
@@ -651,6 +657,17 @@ def _add_role_phrases(doc: Doc, cast: Cast, skip: list[tuple[int, int]]) -> None
         cast.mentions.append(
             Mention(chunk.start_char, chunk.end_char, chunk.text, key or chunk.text, kind, root.i, phrase)
         )
+
+
+def _served(root: Token, tok: Token, m: Mention) -> bool:
+    """'adviser to President Lula', 'envoy of Prime Minister Modi': a person with a title of their own, object
+    of the role's 'to', 'of' or 'for', is the one the role serves, not its holder."""
+    return (
+        m.role is not None
+        and tok.dep_ == "pobj"
+        and tok.head.lower_ in {"to", "of", "for"}
+        and tok.head.head.i == root.i
+    )
 
 
 def _definite(chunk: Span) -> bool:

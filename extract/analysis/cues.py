@@ -194,7 +194,16 @@ def _subjects(verb: Token) -> list[Token]:
         objs = [c for c in verb.head.children if c.dep_ in {"dobj", "dative"}]
         return objs or _subjects(verb.head)
     if not subj and verb.dep_ in {"conj", "advcl"} and verb.head.pos_ in {"VERB", "AUX"}:
-        return _subjects(verb.head)  # "met Wang and said …", "arrived to meet …"
+        head = verb.head
+        if head.dep_ == "relcl" and any(
+            s.dep_ in _SUBJ and any(c.tag_ == "WP$" for c in s.children) for s in head.children
+        ):
+            # "met Maduro, whose re-election is contested, and later met González": the parse hung the
+            # second verb on the relative clause, whose subject is no one's; it is the main clause's
+            main = next((g for g in _governors(head) if g.pos_ in {"VERB", "AUX"}), None)
+            if main is not None:
+                return _subjects(main)
+        return _subjects(head)  # "met Wang and said …", "arrived to meet …"
     if (
         not subj
         and verb.dep_ == "pcomp"
@@ -420,6 +429,13 @@ def _location(trigger: Token, cast: Cast) -> str | None:
         for tok in (trigger, trigger.head)
         for prep in tok.subtree
         if prep.dep_ == "prep" and prep.lower_ in {"in", "at"} and prep.i > trigger.i - 12
+    } | {  # "In Caracas, the adviser to President Lula, Ambassador Celso Amorim, met …": however far before;
+        # "In Caracas, X met Y and later met Z": the main verb's, for a verb joined to it
+        p
+        for v in (trigger, *(_governors(trigger) if trigger.dep_ == "conj" else ()))
+        if v.pos_ in {"VERB", "AUX"}
+        for p in v.children
+        if p.dep_ == "prep" and p.lower_ in {"in", "at"} and p.i < min(v.i, trigger.i)
     }
     remote = [c for c in trigger.children if c.dep_ in {"compound", "amod"}] + _prep_objects(
         trigger, {"by", "via", "over", "on"}
@@ -644,6 +660,8 @@ def meeting_cues(cast: Cast, doc: Doc, sent: Span) -> list[MeetingCue]:
             cue = _verb_meeting(cast, doc, t)
         elif t.pos_ in {"NOUN", "PROPN"} and t.lemma_.lower() in MEETING_NOUNS:
             cue = _noun_meeting(cast, doc, t)
+        elif t.pos_ == "NOUN" and lemma == "round" and _one_more(t) and not _prep_objects(t, {"of"}):
+            cue = _noun_meeting(cast, doc, t)  # "another round is planned for next week": of the talks before
         else:
             continue
         if cue is not None and _hypothetical(t):
@@ -936,7 +954,7 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
             # "Erdogan told Putin in a phone call …": the one spoken to is the other party
             toks += [c for c in verb.children if c.dep_ in {"dobj", "dative"}]
     people = _participants(cast, doc, toks)
-    if not people and any(c.dep_ == "det" and c.lower_ == "another" for c in (*t.children, *anchor.children)):
+    if not people and (_one_more(t) or _one_more(anchor)):
         # "another call was planned very soon": one more between the pair met before
         people = [Mention(t.idx, t.idx + len(t), t.text, "", "plural", t.i)]
     if not _enough(people):
@@ -949,6 +967,17 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     if place is None and journey and verb is not None:
         place = _destination(verb) or _somewhere(verb)
     return MeetingCue(t, people, status, place)
+
+
+_NEXT = {"next", "new", "fresh", "further", "second", "third", "fourth", "fifth"}
+
+
+def _one_more(t: Token) -> bool:
+    """'another call', 'the next round', 'a fresh round': one more of the meetings the article reported."""
+    return any(
+        (c.dep_ == "det" and c.lower_ == "another") or (c.dep_ == "amod" and c.lower_ in _NEXT)
+        for c in t.children
+    )
 
 
 def _somewhere(verb: Token) -> str | None:

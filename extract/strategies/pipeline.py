@@ -382,7 +382,17 @@ class _EvidenceFirst:
             end = m.evidence[-1].end
             if m.evidence[0].start <= pos and pos - end <= reach:
                 return list(m.participants)
-        return []
+        # no meeting before it: "Abdelatty called on Witkoff to … In a phone call, the two sides discussed …":
+        # the two people the sentence before names, if it names exactly two
+        before = [x for x in self.a.sentences if x.end <= pos]
+        if not before:
+            return []
+        prev = before[-1]
+        people: dict[str, Mention] = {}
+        for m in self.a.cast.in_span(prev.start, prev.end):
+            if m.kind == "person":
+                people.setdefault(m.key, m)
+        return [self.actor(m) for m in people.values()] if len(people) == 2 else []
 
     def _refers_back(self, cue: cues.MeetingCue, people: list[Actor]) -> bool:
         """'… participated in the meeting': a definite meeting noun names the meeting reported before;
