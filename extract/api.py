@@ -382,7 +382,9 @@ def _ground(p: Proposal, text: str) -> Proposal:
     out.statements = _dedupe(
         out.statements, lambda s: (s.speaker.canonical or s.speaker.name, s.quote or s.evidence[0].text)
     )
-    out.demands = _dedupe(out.demands, lambda d: (d.by.canonical or d.by.name, d.evidence[0].text))
+    # one sentence may ask two things of the same party ("demands that India investigate …, adding that India
+    # must not misjudge …"): what is asked is part of a demand's identity
+    out.demands = _dedupe(out.demands, lambda d: (d.by.canonical or d.by.name, d.evidence[0].text, d.demand))
     return out
 
 

@@ -871,6 +871,13 @@ def test_a_denied_speech_act_reports_nothing() -> None:
             "Kosovo",
         ),
         ("Guterres stressed the need of exercising maximum restraint.", "António Guterres", None),
+        # "he" after "conveyed to Biden that" is the one told; a relative clause inside what is asked asks nothing
+        (
+            "Lopez Obrador has conveyed to his U.S. counterpart Joe Biden that he should organize a summit.",
+            "Andrés Manuel López Obrador",
+            "Joe Biden",
+        ),
+        ("Kovac demanded that Serbia punish those who should be held accountable.", "Kovac", "Serbia"),
         # what a speaker says must be done, asked of nobody named
         ("Nawaz Sharif said the UN resolutions on Kashmir must be implemented soon.", "Nawaz Sharif", None),
         # the clause of what is asked hung under the verb, after a clause of its own
@@ -889,6 +896,16 @@ def test_demands_from_the_roles_of_the_sentence(text: str, by: str, of: str | No
     d = demands[0]
     assert (d.by.canonical or d.by.name) == by
     assert (d.of.canonical or d.of.name if d.of else None) == of
+
+
+def test_two_things_asked_in_one_sentence_are_two_demands() -> None:
+    text = (
+        "China demands that India stop all provocative actions, Wang Yi said, adding that India must not "
+        "misjudge the situation."
+    )
+    demands = rules(text).demands
+    assert [(d.by.canonical, d.of.canonical if d.of else None) for d in demands] == [("Wang Yi", "India")] * 2
+    assert "stop" in demands[0].demand and "misjudge" in demands[1].demand
 
 
 @pytest.mark.parametrize(

@@ -1363,9 +1363,21 @@ def _modal_demand(cast: Cast, doc: Doc, aux: Token) -> DemandCue | None:
         verb, holder = aux, aux.head
     else:
         verb = holder = aux.head
+    if holder.dep_ == "relcl":
+        return None  # "punish those who should be held accountable": what describes someone asks nothing
     speech = _speech_of(holder)
     by = _first_actor(cast, doc, _subjects(speech)) if speech is not None else None
     target = _first_actor(cast, doc, _subjects(holder))
+    if (
+        speech is not None
+        and by is not None
+        and target is not None
+        and target.key == by.key
+        and any(s.lower_ in _PRONOUNS for s in _subjects(holder))
+    ):
+        # "conveyed to his counterpart Joe Biden that he should organize …": "he" is the one told
+        told = [c for c in speech.children if c.dep_ in {"dobj", "dative"}] + _prep_objects(speech, {"to"})
+        target = _first_actor(cast, doc, told) or target
     passive = any(c.dep_ == "auxpass" for c in holder.children)
     if target is None and passive and by is not None and by.kind == "person" and _subjects(holder):
         # "Sharif said the UN resolutions must be implemented": what must be done, asked of nobody named

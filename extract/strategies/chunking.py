@@ -79,8 +79,9 @@ def _shift(ev: Evidence, by: int, text: str) -> Evidence | None:
 def _who(item: Item) -> str:
     if isinstance(item, Meeting):
         return item.status
-    actor = item.speaker if isinstance(item, Statement) else item.by
-    return (actor.canonical or actor.name).lower()
+    if isinstance(item, Statement):
+        return (item.speaker.canonical or item.speaker.name).lower()
+    return f"{(item.by.canonical or item.by.name).lower()}: {item.demand}"  # two asks in one sentence are two
 
 
 def _overlaps(a: list[Evidence], b: list[Evidence]) -> bool:

@@ -439,7 +439,7 @@ class _EvidenceFirst:
 
     async def demands(self) -> None:
         a = self.a
-        seen: set[tuple[int, str]] = set()
+        seen: dict[tuple[int, str], list[str]] = {}
         for s in a.sentences:
             span = a.tokens(s)
             for cue in cues.demand_cues(a.cast, a.doc, span):
@@ -460,10 +460,10 @@ class _EvidenceFirst:
                     continue
                 if who != rules_by:
                     by = a.cast.actor(who)
-                key = (s.start, who)
-                if key in seen:
-                    continue  # one demand per demander and sentence
-                seen.add(key)
+                said = seen.setdefault((s.start, who), [])
+                if any(cue.what in w or w in cue.what for w in said):
+                    continue  # one demand per demander and sentence, unless it asks something else
+                said.append(cue.what)
                 rules_of = None if cue.of is None else self.actor(cue.of).canonical
                 whom = await self.decide(
                     "target", rules_of, functools.partial(decisions.target_question, a, s.start, s.end, who)
