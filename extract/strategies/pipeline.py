@@ -389,10 +389,10 @@ class _EvidenceFirst:
             return []
         prev = before[-1]
         people: dict[str, Mention] = {}
-        for m in self.a.cast.in_span(prev.start, prev.end):
-            if m.kind == "person":
-                people.setdefault(m.key, m)
-        return [self.actor(m) for m in people.values()] if len(people) == 2 else []
+        for named in self.a.cast.in_span(prev.start, prev.end):
+            if named.kind == "person":
+                people.setdefault(named.key, named)
+        return [self.actor(p) for p in people.values()] if len(people) == 2 else []
 
     def _refers_back(self, cue: cues.MeetingCue, people: list[Actor]) -> bool:
         """'… participated in the meeting': a definite meeting noun names the meeting reported before;
