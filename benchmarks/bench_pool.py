@@ -40,7 +40,9 @@ def _run(items: list[InputItem], processes: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         asyncio.run(
-            run_batch(items, out=Path(tmp) / "out.jsonl", settings=settings, concurrency=4, processes=processes)
+            run_batch(
+                items, out=Path(tmp) / "out.jsonl", settings=settings, concurrency=4, processes=processes
+            )
         )
         return time.perf_counter() - started
 
