@@ -538,6 +538,28 @@ def test_a_second_meeting_hung_on_a_relative_clause_is_the_main_subjects() -> No
     ]
 
 
+def test_a_readouts_list_of_partners_is_a_meeting_with_each_and_he_stays_the_same_person() -> None:
+    text = (
+        "UN Secretary-General António Guterres arrived in Addis Ababa on Sunday. During the day, he met with "
+        "Moussa Faki Mahamat, Chairperson of the African Union Commission; former South African President "
+        "Thabo Mbeki; and Alassane Ouattara, President of Côte d'Ivoire. He also met with Ivo Maric."
+    )
+    meetings = rules(text).meetings
+    assert sorted(sorted(names(m.participants)) for m in meetings) == [
+        ["Alassane Ouattara", "António Guterres"],
+        ["António Guterres", "Ivo Maric"],
+        ["António Guterres", "Moussa Faki Mahamat"],
+        ["António Guterres", "Thabo Mbeki"],
+    ]
+
+
+def test_the_rest_of_a_known_persons_name_is_theirs() -> None:
+    text = "Saudi Foreign Minister Faisal bin Farhan Al-Saud met Iranian Foreign Minister Abbas Araghchi in Tehran."
+    result = rules(text)
+    assert [names(m.participants) for m in result.meetings] == [{"Faisal bin Farhan", "Abbas Araghchi"}]
+    assert "Al-Saud" not in {m.text for m in find_cast(nlp.parse(text)).mentions}
+
+
 def test_meeting_several_partners_separately_is_a_meeting_with_each() -> None:
     meetings = rules("Macron met separately with Xi and Putin in Paris.").meetings
     assert sorted(sorted(names(m.participants)) for m in meetings) == [

@@ -279,6 +279,11 @@ def _segments(doc: Doc, a: int, b: int, gaz: Gazetteer) -> list[_Name]:
     for s, e, entry in pieces:
         if s > pos:
             cuts.append((pos, s, None))
+        if entry.kind == "person" and doc[e - 1].ent_type_ == "PERSON":
+            # "Faisal bin Farhan Al-Saud": the rest of the person's name the tagger reads with it is theirs
+            nxt = next((x for x, _, _ in pieces if x >= e), b)
+            while e < nxt and doc[e].ent_iob_ == "I" and doc[e].ent_type_ == "PERSON":
+                e += 1
         cuts.append((s, e, entry))
         pos = e
     if pos < b:

@@ -130,9 +130,12 @@ def _subject_actor(cast: Cast, doc: Doc, tok: Token) -> Mention | None:
     return _mention(cast, tok)
 
 
-def antecedent(cast: Cast, doc: Doc, pos: int, *, skip: Collection[str] = ()) -> Mention | None:
+def antecedent(
+    cast: Cast, doc: Doc, pos: int, *, skip: Collection[str] = (), depth: int = 0
+) -> Mention | None:
     """What 'he' or 'she' at `pos` refers to: the nearest person who is the subject of a clause before it,
-    else the nearest person named before it (within a few sentences); never one of `skip`."""
+    the one the sentence before is about when its subject is 'he' or 'she' too, else the nearest person
+    named before it (within a few sentences); never one of `skip`."""
     near = [m for m in cast.before(pos, kinds=("person", "role")) if pos - m.end < 700 and m.key not in skip]
     here = doc.char_span(pos, pos + 1, alignment_mode="expand")
     if here is not None:
@@ -146,6 +149,12 @@ def antecedent(cast: Cast, doc: Doc, pos: int, *, skip: Collection[str] = ()) ->
             subject = m.head >= 0 and doc[m.head].dep_ in _SUBJ
             if subject and (m.start >= sent.start_char or doc[m.head].head.dep_ == "ROOT"):
                 return m
+        if sent.start > 0 and depth < 4:
+            # "He met with A; B; and C. He also met with D.": the second "he" is the first one's person
+            before = doc[sent.start - 1].sent.root
+            same = [c for c in before.children if c.dep_ in _SUBJ and c.lower_ in {"he", "she"}]
+            if same and (here[0].lower_ not in {"he", "she"} or same[0].lower_ == here[0].lower_):
+                return antecedent(cast, doc, same[0].idx, skip=skip, depth=depth + 1)
     for m in near:
         if m.head >= 0 and doc[m.head].dep_ in _SUBJ:
             return m  # a role here ('a State Department spokesman said … He added') is nobody named
@@ -690,6 +699,9 @@ def _one_by_one(cast: Cast, doc: Doc, cue: MeetingCue) -> list[MeetingCue]:
         partners = {
             m.key for m in _participants(cast, doc, _prep_objects(t, {"with", "to"}) + _medium_partners(t))
         }
+    elif _listed(t):  # "he met with A, chair of X; former president B; and C": a readout's list, one each
+        hosts_ = {m.key for m in _participants(cast, doc, _subjects(t))}
+        partners = {m.key for m in cue.participants if m.key not in hosts_}
     elif t.tag_ != "NNS" or t.lemma_.lower() not in {"meeting", "call", "conversation", "visit"}:
         return [cue]
     else:
@@ -699,6 +711,12 @@ def _one_by_one(cast: Cast, doc: Doc, cue: MeetingCue) -> list[MeetingCue]:
     if len(guests) < 2 or not hosts:
         return [cue]
     return [MeetingCue(t, [*hosts, g], cue.status, cue.location) for g in guests]
+
+
+def _listed(verb: Token) -> bool:
+    """'met with A, chair of X; B; and C': partners of a verb of meeting listed apart, with semicolons."""
+    withs = _prep_objects(verb, {"with"}) if verb.pos_ in {"VERB", "AUX"} else []
+    return bool(withs) and any(x.text == ";" for x in verb.doc[withs[0].i : verb.sent.end])
 
 
 def _spoke_together(cast: Cast, doc: Doc, verb: Token) -> bool:
