@@ -900,6 +900,13 @@ def test_a_denied_speech_act_reports_nothing() -> None:
             "Joe Biden",
         ),
         ("Kovac demanded that Serbia punish those who should be held accountable.", "Kovac", "Serbia"),
+        # a demand noun the tagger read as a verb ("calls" VBZ), and an owner that is an unnamed group
+        ("Officials agreed in principle with Washington’s calls for a compromise.", "United States", None),
+        (
+            "Indonesia backed member countries' calls for the release of Aung San Suu Kyi.",
+            "member countries",
+            None,
+        ),
         # what a speaker says must be done, asked of nobody named
         ("Nawaz Sharif said the UN resolutions on Kashmir must be implemented soon.", "Nawaz Sharif", None),
         # the clause of what is asked hung under the verb, after a clause of its own

@@ -1041,6 +1041,16 @@ def _clause_text(toks: Iterable[Token]) -> str:
     return span.text.strip(" ,.;:“”\"'")
 
 
+def _noun_in_verbs_clothing(t: Token) -> bool:
+    """A demand noun the tagger read as a verb: it has an owner ('Washington's calls') and a noun's place."""
+    return (
+        t.pos_ == "VERB"
+        and t.lower_ in {"calls", "demands"}
+        and t.dep_ in {"pobj", "dobj", "nsubj", "nsubjpass"}
+        and any(c.dep_ == "poss" for c in t.children)
+    )
+
+
 def demand_cues(cast: Cast, doc: Doc, sent: Span) -> list[DemandCue]:
     """Demands of one sentence: verbal ('urged X to'), nominal ('calls for', 'a demand for'), modal in
     reported speech ('X said Y must …') and conditions ('only if', 'unless')."""
@@ -1049,7 +1059,9 @@ def demand_cues(cast: Cast, doc: Doc, sent: Span) -> list[DemandCue]:
         return cues
     for t in sent:
         lemma = t.lemma_.lower()
-        if t.pos_ in {"VERB", "AUX"} and lemma in DEMAND_LEMMAS and not _negated(t):
+        if _noun_in_verbs_clothing(t):  # "with Washington's calls for a compromise", "calls" tagged a verb
+            cue = _noun_demand(cast, doc, t)
+        elif t.pos_ in {"VERB", "AUX"} and lemma in DEMAND_LEMMAS and not _negated(t):
             cue = _verb_demand(cast, doc, t)
         elif t.pos_ == "VERB" and lemma == "expect" and not _negated(t):
             cue = _expectation(cast, doc, t)
@@ -1303,6 +1315,11 @@ def _noun_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
     head = t.head
     if t.dep_ == "dobj" and head.lemma_.lower() in _DISMISS:
         return None  # "rejected calls for talks": somebody else's call, turned down
+    owners = [c for c in t.children if c.dep_ == "poss" and c.pos_ == "NOUN"]
+    if by is None and owners and owners[0].tag_ == "NNS":
+        # "backed member countries' calls for the release of …": the calls are the countries', whoever backs them
+        chunk = _group_phrase(owners[0])
+        by = Mention(chunk.start_char, chunk.end_char, chunk.text, chunk.text, "group", owners[0].i)
     if by is None and head.pos_ in {"VERB", "AUX"} and t.dep_ in {"dobj", "nsubj"}:
         by = _first_actor(cast, doc, _subjects(head)) if t.dep_ == "dobj" else None
         if by is None and head.lemma_.lower() in _LIGHT:
