@@ -403,13 +403,27 @@ def _people(m: Meeting) -> frozenset[str]:
     return frozenset((a.canonical or a.name).lower() for a in m.participants)
 
 
+def _compatible(a: Meeting, b: Meeting) -> bool:
+    """Two mentions can be one meeting unless they say different days or places ('met Xi in May … met Xi
+    again in Osaka in June'), or one is a meeting of more people in a sentence of its own."""
+    if a.date and b.date and a.date != b.date:
+        return False
+    if (
+        a.location
+        and b.location
+        and not (a.location.lower() in b.location.lower() or b.location.lower() in a.location.lower())
+    ):
+        return False
+    return _people(a) == _people(b) or a.evidence[0].start == b.evidence[0].start
+
+
 def _merge_meetings(meetings: list[Meeting]) -> list[Meeting]:
     """Mentions of the same meeting (same status, one participant set containing the other) become one item."""
     merged: list[Meeting] = []
     for m in meetings:
         for i, kept in enumerate(merged):
             a, b = _people(kept), _people(m)
-            if kept.status == m.status and (a <= b or b <= a):
+            if kept.status == m.status and (a <= b or b <= a) and _compatible(kept, m):
                 participants = kept.participants if len(a) >= len(b) else m.participants
                 merged[i] = kept.model_copy(
                     update={

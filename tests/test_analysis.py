@@ -560,6 +560,21 @@ def test_the_rest_of_a_known_persons_name_is_theirs() -> None:
     assert "Al-Saud" not in {m.text for m in find_cast(nlp.parse(text)).mentions}
 
 
+def test_meetings_on_other_days_or_with_more_people_are_not_merged() -> None:
+    text = (
+        "Putin met Xi in Beijing on May 16. Putin met Xi again in Kazan on October 22. Later, Putin, Xi and "
+        "Ursula von der Leyen held a trilateral meeting."
+    )
+    meetings = rules(text).meetings
+    assert [(m.location, len(m.participants)) for m in meetings] == [("Beijing", 2), ("Kazan", 2), (None, 3)]
+    assert names(meetings[2].participants) == {"Vladimir Putin", "Xi Jinping", "Ursula von der Leyen"}
+
+
+def test_the_same_meeting_told_twice_is_one() -> None:
+    text = "Putin met Xi in Beijing on Tuesday. The talks between Putin and Xi lasted three hours."
+    assert [m.location for m in rules(text).meetings] == ["Beijing"]
+
+
 def test_meeting_several_partners_separately_is_a_meeting_with_each() -> None:
     meetings = rules("Macron met separately with Xi and Putin in Paris.").meetings
     assert sorted(sorted(names(m.participants)) for m in meetings) == [

@@ -525,6 +525,17 @@ def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
         office.update({m.i: t for x in members for m in (x, *x.conjuncts)})
         # "vice president Maros Sefcovic and Michael Gove met": the office's name in apposition
         expanded += [c for c in t.children if c.dep_ == "appos"]
+        own = cast.at_token(t.i)
+        if own is not None and own.kind == "person":
+            # "Macron, Xi and Ursula von der Leyen held …": the parse may hang the list inside the last name
+            expanded += [
+                d
+                for d in t.subtree
+                if d.dep_ in {"nmod", "conj"}
+                and (x := cast.at_token(d.i)) is not None
+                and x.kind == "person"
+                and x is not own
+            ]
     for t in _with_conjuncts(expanded):
         people_noun = t.pos_ == "NOUN" and _people_noun(t)
         if people_noun and _own_people(t):
