@@ -118,7 +118,7 @@ def match_items(
 ) -> list[tuple[int, int, float]]:
     """One-to-one pairs (pred index, expected index, score), greedy by score. `strict` pairs must agree on
     the actor (speaker, demander, a participant); loose pairs only share evidence, to measure the roles."""
-    cands: list[tuple[float, bool, int, int]] = []
+    cands: list[tuple[float, bool, bool, int, int]] = []
     exp_spans = [_spans(text, e.evidence) for e in exps]
     for i, p in enumerate(preds):
         ps = _pred_spans(p)
@@ -130,12 +130,15 @@ def match_items(
             threshold = 0.01 if kind == "meetings" else 0.8  # meetings: any participant in common
             if strict and actor < threshold:
                 continue
-            # on equal scores a required expectation wins over an optional one
-            cands.append((0.5 * ov + 0.5 * actor, not e.optional, i, j))
+            # on equal scores the one that agrees on the meeting's status wins ("were to meet in Moscow …, to
+            # pave the way for a foreign ministers' meeting": two meetings of one sentence and the same
+            # countries), then a required expectation over an optional one
+            agrees = bool(kind == "meetings" and getattr(p, "status", None) == getattr(e, "status", None))
+            cands.append((0.5 * ov + 0.5 * actor, agrees, not e.optional, i, j))
     pairs: list[tuple[int, int, float]] = []
     used_p: set[int] = set()
     used_e: set[int] = set()
-    for score, _required, i, j in sorted(cands, reverse=True):
+    for score, _agrees, _required, i, j in sorted(cands, reverse=True):
         if i in used_p or j in used_e:
             continue
         used_p.add(i)

@@ -575,6 +575,38 @@ def test_the_same_meeting_told_twice_is_one() -> None:
     assert [m.location for m in rules(text).meetings] == ["Beijing"]
 
 
+@pytest.mark.parametrize(
+    ("text", "statuses"),
+    [
+        # a meeting offered on a condition is only proposed
+        ("Assad said he will only meet Erdogan if Turkish troops withdraw from Syria.", ["proposed"]),
+        ("Assad will meet Erdogan unless Turkey attacks.", ["proposed"]),
+        ('Peskov said "work continues" on a potential meeting between Assad and Erdogan.', ["proposed"]),
+        # "the meeting was postponed": the one reported just before did not take place
+        (
+            "Diplomats from Iran, Russia, Turkey and Syria were to meet in Moscow this week. The meeting was "
+            "however postponed for technical reasons.",
+            ["declined"],
+        ),
+        ("Putin met Xi in Beijing on Monday. The meeting was postponed twice before.", ["held"]),
+    ],
+)
+def test_conditions_and_follow_ups_set_a_meetings_status(text: str, statuses: list[str]) -> None:
+    assert [m.status for m in rules(text).meetings] == statuses
+
+
+def test_a_post_on_social_media_is_its_authors_statement() -> None:
+    result = rules('"We are wheels up and headed home," Richard Grenell posted on X.')
+    assert [(s.speaker.name, s.quote) for s in result.statements] == [
+        ("Richard Grenell", "We are wheels up and headed home")
+    ]
+
+
+def test_a_titled_name_that_looks_like_a_demonym_is_a_person() -> None:
+    text = "Kerry praised the meeting between Prime Minister Maliki and KRG President Barzani on June 9."
+    assert [names(m.participants) for m in rules(text).meetings] == [{"Maliki", "Barzani"}]
+
+
 def test_meeting_several_partners_separately_is_a_meeting_with_each() -> None:
     meetings = rules("Macron met separately with Xi and Putin in Paris.").meetings
     assert sorted(sorted(names(m.participants)) for m in meetings) == [

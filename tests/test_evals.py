@@ -9,9 +9,9 @@ import pytest
 
 from evals import check_baseline, evidence_overlap, load_all, rescore, score_article, seeds_dir
 from evals.datasets import Case, load_set, verify_case
-from evals.expectations import Expectations
+from evals.expectations import ExpActor, Expectations, ExpMeeting
 from evals.harness import score_outputs
-from evals.scoring import actor_similarity, combine
+from evals.scoring import actor_similarity, combine, match_items
 from evals.stats import dataset_stats, stats_problems
 from extract.analysis.grounding import locate
 from schemas import Actor, ArticleExtraction, Demand, Evidence, Meeting, Statement
@@ -147,6 +147,25 @@ def test_hallucinated_items_cost_precision_and_traps_are_reported() -> None:
     assert score.counts["statements"].precision == 0.0
     assert any("February 15" in t for t in score.trap_hits)
     assert score.hallucinated_quotes == 1 and score.grounded < score.items
+
+
+def test_of_two_meetings_one_sentence_names_the_one_with_its_status_is_matched() -> None:
+    """Equal evidence and people: the status breaks the tie, so a right status is not scored against the
+    other meeting of the sentence."""
+    text = "Diplomats from Iran and Syria were to meet in Moscow to prepare a ministers' meeting."
+    side = [ExpActor(name="Iran"), ExpActor(name="Syria")]
+    exps = [
+        ExpMeeting(participants=side, status="proposed", evidence=["to prepare a ministers' meeting"]),
+        ExpMeeting(
+            participants=side, status="declined", evidence=["Diplomats from Iran and Syria were to meet"]
+        ),
+    ]
+    pred = Meeting(
+        participants=[Actor(name="Iran"), Actor(name="Syria")],
+        status="declined",
+        evidence=[Evidence(text=text, start=0, end=len(text))],
+    )
+    assert [(i, j) for i, j, _ in match_items("meetings", text, [pred], exps)] == [(0, 1)]
 
 
 def test_actor_similarity_is_last_name_aware() -> None:

@@ -373,7 +373,13 @@ def _kind(doc: Doc, n: _Name, gaz: Gazetteer | None = None) -> str | None:
     if n.label in _SKIP_LABELS:
         return None
     word = doc[n.start]
-    if n.end - n.start == 1 and gaz is not None and word.text[-1:] in "nsih" and gaz.country_of(word.text):
+    if (
+        n.end - n.start == 1
+        and not n.title  # "Prime Minister Maliki" is a person, whatever country "Mali-ki" looks like
+        and gaz is not None
+        and word.text[-1:] in "nsih"
+        and gaz.country_of(word.text)
+    ):
         return None  # "Angolan" tagged ORG: a nationality word, no actor (a side only in front of people)
     words = {t.text.lower() for t in doc[n.start : n.end]}
     if words <= TITLE_ABBREVIATIONS.keys():

@@ -41,6 +41,7 @@ __all__ = [
     "MeetingCue",
     "according_to",
     "antecedent",
+    "called_off",
     "demand_cues",
     "first_speaker",
     "imperative",
@@ -331,6 +332,19 @@ def _negated(tok: Token) -> bool:
     )
 
 
+def _conditional(verb: Token) -> bool:
+    """'only if …', 'unless …' hung on the verb: what it says happens only on a condition."""
+    return any(
+        c.dep_ == "advcl"
+        and any(m.dep_ == "mark" and m.lower_ in {"if", "unless"} for m in c.children)
+        and (
+            any(m.lower_ == "unless" for m in c.children)
+            or any(a.dep_ == "advmod" and a.lower_ == "only" for a in (*c.children, *verb.children))
+        )
+        for c in verb.children
+    )
+
+
 def _status(trigger: Token) -> MeetingStatus | None:
     """held, planned, proposed or declined, from the predicate's auxiliaries, negation and governors."""
     if _took_place(trigger):
@@ -359,6 +373,8 @@ def _status(trigger: Token) -> MeetingStatus | None:
     if _negated(trigger) or (governor is not None and governor.pos_ == "AUX" and _negated(governor)):
         # "will not meet", "would not meet him": a refusal; "did not meet": no contact
         return "declined" if aux & (_FUTURE | {"would"}) else None
+    if (aux & _FUTURE or "going" in aux or _is_to(trigger)) and _conditional(trigger):
+        return "proposed"  # "will only meet Erdogan if Turkish troops withdraw": offered on a condition
     if aux & _FUTURE or "going" in aux or _is_to(trigger):
         return "planned"
     if aux & {"would", "could", "might", "may"}:
@@ -384,15 +400,15 @@ def _status(trigger: Token) -> MeetingStatus | None:
         if any(
             c.dep_ == "amod"
             and c.lemma_.lower()
-            in {"planned", "upcoming", "scheduled", "proposed", "possible", "future", "next"}
+            in {"planned", "upcoming", "forthcoming", "scheduled", "future", "next"} | _MAYBE
             for c in trigger.children
         ):
-            return (
-                "proposed"
-                if any(c.lemma_.lower() in {"proposed", "possible"} for c in trigger.children)
-                else "planned"
-            )
+            return "proposed" if any(c.lemma_.lower() in _MAYBE for c in trigger.children) else "planned"
     return "held"
+
+
+# "a potential meeting between Assad and Erdogan": a meeting only put forward
+_MAYBE = {"proposed", "possible", "potential", "prospective", "mooted"}
 
 
 def _journey_purpose(t: Token) -> bool:
@@ -495,6 +511,11 @@ def _plural_reference(tok: Token) -> bool:
     return not named and ("two" in dets or "both" in dets or (tok.lemma_.lower() == "side" and "the" in dets))
 
 
+def called_off(mentions: Sequence[Mention]) -> bool:
+    """The only participant stands for the meeting reported before, which the sentence calls off."""
+    return len(mentions) == 1 and mentions[0].kind == "previous"
+
+
 def reciprocal(mentions: Sequence[Mention]) -> bool:
     """The only participant is a plural reference: a meeting of a pair the article named before."""
     return len(mentions) == 1 and mentions[0].kind == "plural"
@@ -535,6 +556,7 @@ def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
                 and (x := cast.at_token(d.i)) is not None
                 and x.kind == "person"
                 and x is not own
+                and _inside_name(d, t)
             ]
     for t in _with_conjuncts(expanded):
         people_noun = t.pos_ == "NOUN" and _people_noun(t)
@@ -567,6 +589,15 @@ def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
     if plural and not named and not groups:
         return plural[:1]
     return named + (groups[: 2 - len(named)] if len(named) < 2 else [])
+
+
+def _inside_name(d: Token, t: Token) -> bool:
+    """Whether `d` hangs on `t` through parts of names and lists only (not a clause or phrase about it)."""
+    while d.i != t.i:
+        if d.dep_ not in {"nmod", "conj", "compound", "appos"} or d.head is d:
+            return False
+        d = d.head
+    return True
 
 
 def _own_people(t: Token) -> bool:
@@ -986,6 +1017,14 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     if not people and (_one_more(t) or _one_more(anchor)):
         # "another call was planned very soon": one more between the pair met before
         people = [Mention(t.idx, t.idx + len(t), t.text, "", "plural", t.i)]
+    if (
+        not people
+        and any(c.dep_ == "det" and c.lower_ in {"the", "this", "that"} for c in t.children)
+        and anchor.dep_ in {"nsubjpass", "dobj"}
+        and _status(anchor) == "declined"
+    ):
+        # "The meeting was however postponed": the meeting the article just reported did not take place
+        return MeetingCue(t, [Mention(t.idx, t.idx + len(t), t.text, "", "previous", t.i)], "declined", None)
     if not _enough(people):
         return None
     if proposed:

@@ -35,12 +35,13 @@ def _words(text: str) -> frozenset[str]:
 
 # someone says something: the grammatical subject is the speaker
 SPEECH_LEMMAS = _words(
-    """accuse acknowledge add admit advise affirm agree announce argue ask assert assure blast brief convey
+    """accuse acknowledge add admit advise affirm agree announce argue articulate ask assert assure blast brief
+    characterise characterize convey
     caution claim clarify commend comment complain concede concur condemn confirm contend counter
     criticise criticize declare decry deny describe disagree dismiss emphasise emphasize explain express
     hail highlight indicate inform insist lament laud maintain mention note observe pledge point praise
-    predict promise question quote reaffirm reassure recall recommend recount reiterate remark reply
-    respond retort say signal slam state stress suggest tell thank threaten tout underline underscore
+    post predict promise question quote reaffirm reassure recall recommend recount reiterate remark reply
+    respond retort say signal slam state stress suggest tell thank threaten tout tweet underline underscore
     vow warn welcome write"""
 )
 # "according to X", "in a statement", "in remarks": nouns under which someone speaks

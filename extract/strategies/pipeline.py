@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 import prompts
-from schemas import Actor, Demand, Meeting, Rejected, Statement
+from schemas import Actor, Demand, Evidence, Meeting, Rejected, Statement
 
 from ..analysis import cues
 from ..analysis.actors import Mention
@@ -341,6 +341,9 @@ class _EvidenceFirst:
                         )
                     )
                     continue
+                if cues.called_off(cue.participants):
+                    self._call_off(cue.trigger.idx, a.span(s.start, s.end))
+                    continue
                 if cues.reciprocal(cue.participants):
                     people = self._pair_before(cue.trigger.idx)
                 else:
@@ -374,6 +377,18 @@ class _EvidenceFirst:
                         evidence=[a.span(s.start, s.end)],
                     )
                 )
+
+    def _call_off(self, pos: int, evidence: Evidence, reach: int = 1000) -> None:
+        """'The meeting was postponed': the meeting reported just before (within `reach` characters), if it
+        was still to come, did not take place."""
+        for i in range(len(self.out.meetings) - 1, -1, -1):
+            m = self.out.meetings[i]
+            if m.evidence[0].start <= pos and pos - m.evidence[-1].end <= reach:
+                if m.status in {"planned", "proposed"}:
+                    self.out.meetings[i] = m.model_copy(
+                        update={"status": "declined", "evidence": [*m.evidence, evidence]}
+                    )
+                return
 
     def _pair_before(self, pos: int, reach: int = 2000) -> list[Actor]:
         """Who 'the two leaders' or 'they' are in a meeting sentence: the parties of the meeting reported just
