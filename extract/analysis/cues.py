@@ -1463,8 +1463,17 @@ def _modal_demand(cast: Cast, doc: Doc, aux: Token) -> DemandCue | None:
         # "conveyed to his counterpart Joe Biden that he should organize …": "he" is the one told
         told = [c for c in speech.children if c.dep_ in {"dobj", "dative"}] + _prep_objects(speech, {"to"})
         target = _first_actor(cast, doc, told) or target
-    passive = any(c.dep_ == "auxpass" for c in holder.children)
-    if target is None and passive and by is not None and by.kind == "person" and _subjects(holder):
+    passive = any(c.dep_ == "auxpass" for c in (*holder.children, *verb.children))
+    subjects = _subjects(holder)
+    # "the negotiation process should continue", "the Afghan people must be at the heart of …": a thing or
+    # an unnamed group that must be or do something, said by a person: what must be done, of nobody named
+    thing = (
+        bool(subjects)
+        and subjects[0].pos_ == "NOUN"
+        and not any(c.dep_ == "poss" and c.lower_ in {"our", "my"} for c in subjects[0].children)
+    )  # "our stance should …": one's own, asked of nobody else
+    if target is None and (passive or thing) and (by is None or by.kind == "person") and subjects:
+        # with no speech verb, a quote's: the strategy gives it the quote's speaker, or drops it
         # "Sharif said the UN resolutions must be implemented": what must be done, asked of nobody named
         return DemandCue(aux, by, None, _clause_text([verb]), "modal")
     if target is None or (by is not None and by.key == target.key):
