@@ -15,9 +15,22 @@ from datetime import date
 from pathlib import Path
 from typing import Any, ParamSpec, TypedDict, TypeVar
 
+from rapidfuzz import fuzz
+
 import prompts
 import schemas
-from schemas import ArticleExtraction, Evidence, Meeting, Meta, Rejected, Statement, Usage, schema_hash
+from schemas import (
+    Actor,
+    ArticleExtraction,
+    Demand,
+    Evidence,
+    Meeting,
+    Meta,
+    Rejected,
+    Statement,
+    Usage,
+    schema_hash,
+)
 
 from ._portal import call_on_loop_thread, run_blocking
 from .analysis.grounding import locate
@@ -384,7 +397,9 @@ def _ground(p: Proposal, text: str) -> Proposal:
     )
     # one sentence may ask two things of the same party ("demands that India investigate …, adding that India
     # must not misjudge …"): what is asked is part of a demand's identity
-    out.demands = _dedupe(out.demands, lambda d: (d.by.canonical or d.by.name, d.evidence[0].text, d.demand))
+    out.demands = _merge_demands(
+        _dedupe(out.demands, lambda d: (d.by.canonical or d.by.name, d.evidence[0].text, d.demand))
+    )
     return out
 
 
@@ -401,6 +416,46 @@ def _dedupe(items: list[Any], key: Any) -> list[Any]:
 
 def _people(m: Meeting) -> frozenset[str]:
     return frozenset((a.canonical or a.name).lower() for a in m.participants)
+
+
+def _merge_demands(demands: list[Demand]) -> list[Demand]:
+    """The same demand told twice ('called on Witkoff to seize the current opportunity' … 'stressed the need
+    to seize the current opportunity') is one item with both passages: same or unnamed target, nearly the
+    same words, and the same demander, or a person speaking for the institution or country that demands."""
+    merged: list[Demand] = []
+    for d in demands:
+        for i, kept in enumerate(merged):
+            if _same_demand(kept, d):
+                person = d if kept.by.kind != "person" and d.by.kind == "person" else kept
+                merged[i] = kept.model_copy(
+                    update={
+                        "by": person.by,
+                        "of": kept.of or d.of,
+                        "evidence": kept.evidence + [e for e in d.evidence if e not in kept.evidence],
+                    }
+                )
+                break
+        else:
+            merged.append(d)
+    return merged
+
+
+def _same_demand(a: Demand, b: Demand) -> bool:
+    if a.evidence[0].start == b.evidence[0].start:
+        return (
+            False  # two asks of one sentence are two ("demands that India stop …, adding India must not …")
+        )
+    if a.of is not None and b.of is not None and _key(a.of) != _key(b.of):
+        return False
+    if _key(a.by) != _key(b.by) and "person" not in {a.by.kind, b.by.kind} - {None}:
+        return False
+    if _key(a.by) != _key(b.by) and {a.by.kind, b.by.kind} != {"person", "organization"}:
+        return False
+    return fuzz.token_set_ratio(a.demand.lower(), b.demand.lower()) >= 75
+
+
+def _key(actor: Actor) -> str:
+    return (actor.canonical or actor.name).lower()
 
 
 def _compatible(a: Meeting, b: Meeting) -> bool:

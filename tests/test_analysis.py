@@ -947,6 +947,12 @@ def test_a_denied_speech_act_reports_nothing() -> None:
             "Joe Biden",
         ),
         ("Kovac demanded that Serbia punish those who should be held accountable.", "Kovac", "Serbia"),
+        # "on Wednesday" is a day, not the one called on
+        (
+            "Abdelatty urged Steve Witkoff on Wednesday to seize the opportunity.",
+            "Badr Abdelatty",
+            "Steve Witkoff",
+        ),
         # what a thing or an unnamed group must or should be or do, said or quoted: asked of nobody named
         (
             "“Nevertheless, the negotiation process should continue as intensively as possible,” Nikol "
@@ -989,6 +995,32 @@ def test_demands_from_the_roles_of_the_sentence(text: str, by: str, of: str | No
     d = demands[0]
     assert (d.by.canonical or d.by.name) == by
     assert (d.of.canonical or d.of.name if d.of else None) == of
+
+
+def test_the_same_demand_told_twice_is_one_item_with_both_passages() -> None:
+    text = (
+        "Egyptian Foreign Minister Badr Abdelatty urged US envoy Steve Witkoff on Wednesday to seize the current "
+        "opportunity created by Hamas' acceptance of the proposal.\n\nAbdelatty stressed the need to seize the "
+        "current opportunity created by Hamas' approval of the US proposal.\n\nHe also urged Witkoff to "
+        "press Israel to open the crossings."
+    )
+    demands = rules(text).demands
+    assert [(d.by.canonical, d.of.canonical if d.of else None, len(d.evidence)) for d in demands] == [
+        ("Badr Abdelatty", "Steve Witkoff", 2),
+        ("Badr Abdelatty", "Steve Witkoff", 1),
+    ]
+
+
+def test_a_demand_an_institution_makes_and_its_spokesman_repeats_is_the_spokesmans() -> None:
+    text = (
+        "The Kremlin said on Monday that Ukraine should withdraw its troops from the part of Donbas that it "
+        "still controls.\n\nDmitry Peskov said that Ukraine should withdraw its troops from the parts they "
+        "still controlled."
+    )
+    demands = rules(text).demands
+    assert [(d.by.canonical, d.of.canonical if d.of else None, len(d.evidence)) for d in demands] == [
+        ("Dmitry Peskov", "Ukraine", 2)
+    ]
 
 
 def test_two_things_asked_in_one_sentence_are_two_demands() -> None:

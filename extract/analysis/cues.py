@@ -1280,7 +1280,8 @@ def _verb_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
     lemma = t.lemma_.lower()
     objs = [c for c in t.children if c.dep_ in {"dobj", "dative"}]
     clauses = _demand_clauses(t)
-    ons = _prep_objects(t, {"on", "upon"})
+    # "called on X": not "urged Witkoff on Wednesday", a day
+    ons = [o for o in _prep_objects(t, {"on", "upon"}) if o.ent_type_ not in {"DATE", "TIME"}]
     if ons and not clauses:  # "called on X to release …": the parse may hang the clause under the phrase
         clauses = [
             d
