@@ -595,6 +595,25 @@ def test_conditions_and_follow_ups_set_a_meetings_status(text: str, statuses: li
     assert [m.status for m in rules(text).meetings] == statuses
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a quote ending in "!" or "?" ends the parser's sentence; the attribution after it is still its own
+        ('"We will win!" Zelensky said.', [("Zelensky", "We will win!", True)]),
+        ('"Is this the end?" Macron asked reporters in Paris.', [("Macron", "Is this the end?", True)]),
+        # attributed before it: the next sentence is another's
+        (
+            'Lavrov asked Blinken, "What would you want us to give up?" Blinken said Russia must withdraw.',
+            [("Lavrov", "What would you want us to give up?", True), ("Blinken", None, False)],
+        ),
+    ],
+)
+def test_an_exclamation_or_question_keeps_the_attribution_after_it(
+    text: str, expected: list[tuple[str, str | None, bool]]
+) -> None:
+    assert [(s.speaker.name, s.quote, s.direct) for s in rules(text).statements] == expected
+
+
 def test_a_post_on_social_media_is_its_authors_statement() -> None:
     result = rules('"We are wheels up and headed home," Richard Grenell posted on X.')
     assert [(s.speaker.name, s.quote) for s in result.statements] == [

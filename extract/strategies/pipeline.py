@@ -143,6 +143,7 @@ class _EvidenceFirst:
         last = a.sentence_at(max(q.start, q.end - 1)) or first
         if first is None or last is None:
             return None
+        last = self._said_after(q, last)
         span = a.doc.char_span(first.start, last.end, alignment_mode="expand")
         if span is None:
             return None
@@ -153,6 +154,28 @@ class _EvidenceFirst:
         verbs = cues.speech_verbs(span, outside=inside) + cues.according_to(span)
         verbs.sort(key=lambda v: min(abs(v.idx - q.start), abs(v.idx - q.end)))
         return cues.first_speaker(a.cast, a.doc, verbs)
+
+    def _said_after(self, q: Quote, last: Sentence) -> Sentence:
+        """'“We will win!” Zelensky said.': a quote ending in '!' or '?' ends its sentence for the parser, and
+        the attribution right after it, in the same paragraph, is a sentence of its own; it is the quote's."""
+        a = self.a
+        if not q.text.rstrip().endswith(("!", "?")) or q.end < last.end - 2:
+            return last
+        first = a.sentence_at(q.start) or a.sentence_at(max(0, q.start - 1))
+        if first is None or a.text[first.start : max(first.start, q.start - 1)].strip():
+            return last  # 'Antov asked the American diplomat, “What would …?”': attributed before it
+        i = a.sentences.index(last)
+        if i + 1 >= len(a.sentences):
+            return last
+        nxt = a.sentences[i + 1]
+        between = a.text[q.end : nxt.start]
+        if (
+            "\n" in between
+            or len(between.strip()) > 1
+            or any(nxt.start <= x.start < nxt.end for x in a.quotes)
+        ):
+            return last
+        return nxt
 
     def _calling(self, q: Quote) -> tuple[Token, cues.Attribution | None] | None:
         """The verb that calls something by the quoted words ('called the proposal “…”', 'describing the
@@ -250,6 +273,10 @@ class _EvidenceFirst:
             att = self._quote_attribution(q) or self._continued(q, previous)
             first = a.sentence_at(q.start)
             last = a.sentence_at(max(q.start, q.end - 1))
+            if last is not None:
+                last = self._said_after(
+                    q, last
+                )  # "“We will win!” Zelensky said.": the attribution is part of it
             start = min(first.start if first else q.start, q.start - 1)
             end = max(last.end if last else q.end, q.end + 1)
             for s_idx, s in enumerate(a.sentences):
