@@ -1091,6 +1091,15 @@ def _clause_text(toks: Iterable[Token]) -> str:
     return span.text.strip(" ,.;:“”\"'")
 
 
+def _someone_else(cast: Cast, doc: Doc, verb: Token) -> bool:
+    """A demand verb whose subject is there but is no actor and not the speaker ('it', 'they', 'the junta'):
+    inside a quote it is not the quote's speaker who demands."""
+    subjects = [s for s in verb.children if s.dep_ in {"nsubj"}]
+    return bool(subjects) and all(
+        s.lower_ not in {"i", "we"} and _first_actor(cast, doc, [s]) is None for s in subjects
+    )
+
+
 def _noun_in_verbs_clothing(t: Token) -> bool:
     """A demand noun the tagger read as a verb: it has an owner ('Washington's calls') and a noun's place."""
     return (
@@ -1105,6 +1114,7 @@ def demand_cues(cast: Cast, doc: Doc, sent: Span) -> list[DemandCue]:
     """Demands of one sentence: verbal ('urged X to'), nominal ('calls for', 'a demand for'), modal in
     reported speech ('X said Y must …') and conditions ('only if', 'unless')."""
     cues: list[DemandCue] = []
+    unnamed: list[int] = []
     if imperative(sent):
         return cues
     for t in sent:
@@ -1138,6 +1148,9 @@ def demand_cues(cast: Cast, doc: Doc, sent: Span) -> list[DemandCue]:
             continue
         if cue is None:
             continue
+        if cue.by is None and cue.how.startswith("verb:") and _someone_else(cast, doc, cue.trigger):
+            unnamed.append(cue.trigger.i)  # what it asks is still its own, not a demand of its own
+            continue  # "“It called for ceasefire,” Moncrieff said": a subject nobody can name, not the speaker
         speaker = _governing_speaker(cast, doc, cue.trigger)
         if speaker is not None and (cue.by is None or cue.by.kind != "person"):
             cue.by = speaker  # "China demands that India …, Wang said": the person speaking
@@ -1146,7 +1159,7 @@ def demand_cues(cast: Cast, doc: Doc, sent: Span) -> list[DemandCue]:
         cues.append(cue)
     # "urges Brazil to continue insisting on the release …": a demand inside what another demand asks is
     # part of it, not one of its own
-    triggers = {c.trigger.i for c in cues}
+    triggers = {c.trigger.i for c in cues} | set(unnamed)
     return [c for c in cues if not any(g.i in triggers for g in _governors(c.trigger, 3))]
 
 
@@ -1439,7 +1452,11 @@ def _condition(cast: Cast, doc: Doc, mark: Token) -> DemandCue | None:
         by = _first_actor(cast, doc, _subjects(speech)) or by
     target = _first_actor(cast, doc, _subjects(clause))
     if by is not None and target is not None and by.key == target.key:
-        target = None
+        if not any(c.dep_ == "auxpass" for c in clause.children):
+            return (
+                None  # "Ukraine could lose more territory unless Kyiv struck a deal": a warning, not a demand
+            )
+        target = None  # "will not negotiate unless it is respected": asked of whoever respects it
     return DemandCue(mark, by, target, _clause_text([clause]), f"condition:{mark.lower_}")
 
 
