@@ -582,6 +582,15 @@ def test_the_same_meeting_told_twice_is_one() -> None:
         ("Assad said he will only meet Erdogan if Turkish troops withdraw from Syria.", ["proposed"]),
         ("Assad will meet Erdogan unless Turkey attacks.", ["proposed"]),
         ('Peskov said "work continues" on a potential meeting between Assad and Erdogan.', ["proposed"]),
+        # an offer, request or agreement to meet: what is done with it is the meeting's status
+        (
+            "Victoria Nuland arrived in Niamey. Nuland’s overture to meet with President Mohamed Bazoum was "
+            "rebuffed.",
+            ["declined"],
+        ),
+        ("Victoria Nuland arrived in Niamey. Nuland's request to meet Bazoum was rejected.", ["declined"]),
+        ("Félix Tshisekedi has in principle given his agreement to meet Paul Kagame.", ["planned"]),
+        ("Erdogan expressed his readiness to meet Assad.", ["proposed"]),
         # "the meeting was postponed": the one reported just before did not take place
         (
             "Diplomats from Iran, Russia, Turkey and Syria were to meet in Moscow this week. The meeting was "
@@ -1063,6 +1072,7 @@ def test_two_things_asked_in_one_sentence_are_two_demands() -> None:
         "Kovac suggested that the election had changed everything.",  # an opinion, not a subjunctive
         "Kovac told reporters that the talks went well.",  # reported speech, nobody asked to act
         "Kovac suggested that Maric meet Ivanov.",  # a proposed meeting, not a demand
+        "Victoria Nuland's request to meet Mohamed Bazoum was rejected.",  # a meeting asked for, not a demand
         "Analysts expect the talks to resume in May.",  # a forecast
         "Lavrov warned that the talks could collapse.",  # a warning that says, not asks
         "Kovac is expected to ask for more time.",  # a guess about Kovac, and the ask is not made yet

@@ -193,6 +193,16 @@ def _subjects(verb: Token) -> list[Token]:
         return [verb.head]  # "Xi Jinping, who said …": the one the clause is about
     if (
         not subj
+        and verb.dep_ in {"acl", "relcl"}  # the parser reads "overture to meet" either way
+        and any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
+        and verb.head.pos_ == "NOUN"
+        and verb.lemma_.lower() in MEETING_LEMMAS
+    ):
+        owners = [c for c in verb.head.children if c.dep_ == "poss"]
+        if owners:
+            return owners  # "Nuland's overture to meet Bazoum", "his agreement to meet": the one who would
+    if (
+        not subj
         and verb.dep_ == "xcomp"
         and verb.head.pos_ == "ADJ"
         and verb.head.dep_ == "acomp"
@@ -355,6 +365,13 @@ def _status(trigger: Token) -> MeetingStatus | None:
         lemma = g.lemma_.lower()
         if lemma in DECLINE_LEMMAS or (lemma == "call" and any(c.lower_ == "off" for c in g.children)):
             return "declined"
+        if (
+            g is not trigger
+            and g.pos_ == "NOUN"
+            and lemma in PROPOSE_LEMMAS | PLAN_LEMMAS
+            and g.head.lemma_.lower() in DECLINE_LEMMAS | {"dismiss", "ignore", "deny", "resist", "defy"}
+        ):
+            return "declined"  # "Nuland's overture to meet Bazoum was rebuffed": what is done with the offer
         if g is not trigger and lemma in PROPOSE_LEMMAS:
             return "declined" if _negated(g) else "proposed"
         if g is not trigger and lemma in PLAN_LEMMAS:
@@ -1373,6 +1390,8 @@ def _noun_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
         ]
     if not fors and not clauses and t.lemma_.lower() not in {"ultimatum", "condition"}:
         return None
+    if clauses and not fors and all(c.lemma_.lower() in MEETING_LEMMAS for c in clauses):
+        return None  # "Nuland's request to meet Bazoum": a meeting asked for, which the meetings report
     by = _first_actor(
         cast, doc, [*_prep_objects(t, {"from", "by"}), *[c for c in t.children if c.dep_ == "poss"]]
     )

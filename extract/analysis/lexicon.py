@@ -71,17 +71,18 @@ OCCUR_LEMMAS = _words(
 )
 # the meeting is planned (agreed, scheduled) when governed by these
 PLAN_LEMMAS = _words(
-    """agree announce arrange decide due expect intend plan pledge prepare promise schedule set slate"""
+    """agree agreement announce arrange commitment decide decision due expect intend intention plan pledge
+    prepare promise schedule set slate"""
 )
 # the meeting is proposed when governed by these
 PROPOSE_LEMMAS = _words(
-    """advise aim ask call eager encourage hope keen invite like offer propose pursue push ready recommend
-    request seek
+    """advise aim ask attempt bid call desire eager effort encourage hope invitation keen invite like offer
+    overture propose proposal pursue push readiness ready recommend request seek willingness
     suggest try urge want willing wish"""
 )
 # the meeting is declined (refused, cancelled, postponed) when governed by these or negated
 DECLINE_LEMMAS = _words(
-    """abandon boycott cancel decline delay postpone refuse reject scrap shun skip snub suspend"""
+    """abandon boycott cancel decline delay postpone rebuff refuse reject scrap shun skip snub spurn suspend"""
 )
 # words of a title or office in front of a name ("Foreign Minister", "Crown Prince"): never part of it
 TITLE_WORDS = _words(
