@@ -449,8 +449,10 @@ def _same_demand(a: Demand, b: Demand) -> bool:
         return False
     if _key(a.by) != _key(b.by) and "person" not in {a.by.kind, b.by.kind} - {None}:
         return False
-    if _key(a.by) != _key(b.by) and {a.by.kind, b.by.kind} != {"person", "organization"}:
-        return False
+    if _key(a.by) != _key(b.by) and not (
+        "person" in {a.by.kind, b.by.kind} and {a.by.kind, b.by.kind} & {"organization", "country"}
+    ):
+        return False  # a spokesman repeats what "the Kremlin" demanded; two people are two demanders
     return fuzz.token_set_ratio(a.demand.lower(), b.demand.lower()) >= 75
 
 

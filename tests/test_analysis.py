@@ -978,6 +978,8 @@ def test_a_denied_speech_act_reports_nothing() -> None:
         # a first-person demand in a quote is its speaker's; a condition asked of whoever meets it
         ("“We call on Israel to stop the strikes,” Abdelatty said.", "Badr Abdelatty", "Israel"),
         ("Araghchi said Iran will not negotiate unless it is respected.", "Abbas Araghchi", None),
+        # "the Kremlin" is Russia's government, as "Moscow" is
+        ("The Kremlin has demanded that Ukraine withdraw from the Donbas region.", "Russia", "Ukraine"),
         # "on Wednesday" is a day, not the one called on
         (
             "Abdelatty urged Steve Witkoff on Wednesday to seize the opportunity.",
