@@ -441,6 +441,9 @@ def test_meetings_from_the_roles_of_the_sentence(
         "Secretary of State Antony Blinken hasn’t spoken with Russian Foreign Minister Sergey Lavrov since February.",
         "Dmitry Peskov told Reuters in an interview that the talks had stalled.",
         "Modi and Sharif did not meet during the summit.",  # the summit is the verb's, and denied
+        "Zelenskyy left the G7 summit without meeting with U.S. President Donald Trump.",  # no contact
+        # an office's name is no meeting
+        "The EU special envoy for dialogue between Belgrade and Pristina, Miroslav Lajcak, said the talks were hard.",
         # a meeting cannot speak: a parse that makes it the subject of "stated" misread the appositions
         "Shortly after Kovac's meeting with the regime leader, Ivan Maric, the opposition candidate, stated "
         "that his campaign would continue.",
@@ -633,6 +636,19 @@ def test_a_post_on_social_media_is_its_authors_statement() -> None:
 def test_a_titled_name_that_looks_like_a_demonym_is_a_person() -> None:
     text = "Kerry praised the meeting between Prime Minister Maliki and KRG President Barzani on June 9."
     assert [names(m.participants) for m in rules(text).meetings] == [{"Maliki", "Barzani"}]
+
+
+def test_a_counterpart_named_only_after_and_a_hyphenated_surname_are_the_same_person() -> None:
+    text = (
+        "US Secretary of State Antony Blinken met Tuesday with his Qatari counterpart amid efforts to reach a "
+        "cease-fire. Blinken said ahead of his meeting with Sheikh Mohammed bin Abdulrahman Al-Thani at the "
+        "State Department that there is an opportunity. The two countries said Blinken and Al-Thani met as "
+        "part of the sixth US-Qatar Strategic Dialogue."
+    )
+    meetings = rules(text).meetings
+    assert [names(m.participants) for m in meetings] == [
+        {"Antony Blinken", "Mohammed bin Abdulrahman Al Thani"}
+    ]
 
 
 def test_meeting_several_partners_separately_is_a_meeting_with_each() -> None:

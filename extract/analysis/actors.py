@@ -423,7 +423,9 @@ def _first_names(people: dict[str, Entry | None], word: str) -> list[str]:
 
 def _same_person(a: str, b: str) -> bool:
     """Surname equality or close spelling ('Khalizada' ~ 'Khalizad', 'Antov' ~ 'Antonov')."""
-    la, lb = normalize_name(a).split()[-1:], normalize_name(b).split()[-1:]
+    # "Al-Thani" is "Mohammed bin Abdulrahman Al Thani", "el-Sisi" is "al-Sisi": the part after a hyphen
+    la = normalize_name(a).replace("-", " ").split()[-1:]
+    lb = normalize_name(b).replace("-", " ").split()[-1:]
     if not la or not lb:
         return False
     x, y = la[0], lb[0]
@@ -463,6 +465,8 @@ def find_cast(
                 for k in people
             ):
                 continue  # the same person again, or a cut-off form of a longer name ("Ursula von")
+            if _one_word(doc, n) and any(_same_person(surface, k) for k in people):
+                continue  # "Al-Thani" after "Mohammed bin Abdulrahman Al-Thani": a surname, not a full name
             people[surface] = n.entry or _known(gaz, surface)
     for n, kind in kinds:
         if n.entry is not None and n.entry.kind == "person" and n.end - n.start == 1:
@@ -508,7 +512,7 @@ def find_cast(
         role = " ".join(n.title) or None
         entry_says = n.entry is not None and n.entry.kind != "person"
         person = None if entry_says or kind is None else _resolve(surface, people, canonical, start, cast)
-        if person is not None and (kind in {"person", "unknown"} or n.end - n.start == 1):
+        if person is not None and (kind in {"person", "unknown"} or _one_word(doc, n)):
             cast.mentions.append(Mention(start, end, surface, person, "person", head, role))
             _add_role(cast, person, role, n.country)
             continue
@@ -528,6 +532,11 @@ def find_cast(
     cast.index()
     cast.bind(doc)
     return cast
+
+
+def _one_word(doc: Doc, n: _Name) -> bool:
+    """A name written as one word, hyphens and all ('Al-Thani', 'Amir-Abdollahian')."""
+    return not any(doc[i].whitespace_ for i in range(n.start, n.end - 1))
 
 
 def _known(gaz: Gazetteer, surface: str) -> Entry | None:
@@ -664,6 +673,8 @@ def _add_role_phrases(doc: Doc, cast: Cast, skip: list[tuple[int, int]]) -> None
             key = key or _holder(cast, office, chunk.start_char, quals)
             if key is None and _definite(chunk):
                 key = _recent_subject(cast, doc, chunk.start_char, quals, office)
+            if key is None and _definite(chunk):
+                key = _named_later(cast, chunk.start_char, quals)
         kind = "person" if key else ("group" if plural else "role")
         cast.mentions.append(
             Mention(chunk.start_char, chunk.end_char, chunk.text, key or chunk.text, kind, root.i, phrase)
@@ -679,6 +690,19 @@ def _served(root: Token, tok: Token, m: Mention) -> bool:
         and tok.head.lower_ in {"to", "of", "for"}
         and tok.head.head.i == root.i
     )
+
+
+def _named_later(cast: Cast, pos: int, quals: list[str]) -> str | None:
+    """'Blinken met with his Qatari counterpart … his meeting with Sheikh Mohammed bin Abdulrahman Al-Thani':
+    a role of a named country that no one before holds is the one person of that country named just after."""
+    if not quals:
+        return None
+    later = {
+        m.key
+        for m in cast.mentions
+        if m.kind == "person" and pos <= m.start < pos + 1500 and _fits(quals, cast, m.key, m.role)
+    }
+    return later.pop() if len(later) == 1 else None
 
 
 def _definite(chunk: Span) -> bool:

@@ -357,6 +357,8 @@ def _conditional(verb: Token) -> bool:
 
 def _status(trigger: Token) -> MeetingStatus | None:
     """held, planned, proposed or declined, from the predicate's auxiliaries, negation and governors."""
+    if trigger.dep_ == "pcomp" and trigger.head.lower_ == "without":
+        return None  # "left the G7 summit without meeting with Trump": no contact
     if _took_place(trigger):
         return "held"
     if _journey_purpose(trigger):  # "will travel to Beijing next week to meet Xi": the journey's tense
@@ -937,6 +939,8 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     """A meeting named by a noun counts when the sentence says it happened, is planned or proposed, or
     was refused (a verb of occurrence, planning, proposing or refusing governs it, or a time phrase), or
     when it names both sides ('the talks between Putin and Trump')."""
+    if t.dep_ == "pobj" and t.head.lower_ in {"for", "on"} and t.head.head.lemma_.lower() in ROLE_NOUNS:
+        return None  # "the EU special envoy for dialogue between Belgrade and Pristina": an office's name
     anchor = t
     if t.dep_ == "pobj" and t.head.lower_ == "of" and t.head.head.lemma_.lower() in _ROUNDS:
         anchor = t.head.head  # "wrapped up the latest round of talks"
