@@ -410,6 +410,13 @@ def test_institutions_events_and_texts_are_never_people() -> None:
             "held",
             "Beijing",
         ),
+        # the one who calls and the one called to travel for talks would meet
+        (
+            "Xi urged Biden to travel to Beijing for talks.",
+            {"Xi Jinping", "Joe Biden"},
+            "proposed",
+            "Beijing",
+        ),
         # one's own people met in a cabinet meeting are no other side
         ("Kovac told his ministers during a cabinet meeting that the talks had failed.", None, "", None),
         # two people who spoke, to nobody else, spoke to each other; a known name read as a verb is still a name

@@ -1026,6 +1026,16 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
             anchor.dep_ == "pobj" and (around or journey or lemma in MEETING_LEMMAS)
         ):
             toks += _subjects(verb)  # "X held talks with Y", "In a call with Y, X said", "X met for a summit"
+            caller = verb.head
+            if (
+                journey
+                and verb.dep_ in {"xcomp", "advcl"}
+                and caller.lemma_.lower() in DEMAND_LEMMAS | {"invite", "ask"}
+            ):
+                # "called on a delegation to return for discussions", "urged Biden to travel to Beijing for
+                # talks": the one who calls and the one called meet, if the journey is made
+                called = [c for c in caller.children if c.dep_ in {"dobj", "dative"}]
+                toks += _subjects(caller) + called + _prep_objects(caller, {"on", "upon"})
             # "as discussed by Biden and Xi at the Woodside Summit": who did it, in the passive
             toks += [a for p in verb.children if p.dep_ == "agent" for a in p.children if a.dep_ == "pobj"]
             if lemma in {"host", "hold", "convene", "organize", "mediate"}:

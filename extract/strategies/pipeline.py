@@ -441,7 +441,7 @@ class _EvidenceFirst:
         its new participants join that one instead of making a second."""
         t = cue.trigger
         definite = t.pos_ == "NOUN" and any(
-            c.dep_ == "det" and c.lower_ in {"the", "this", "that"} for c in t.children
+            c.dep_ == "det" and c.lower_ in {"the", "this", "that", "these", "those"} for c in t.children
         )
         earlier = [m for m in self.out.meetings if m.topic == t.lemma_.lower()]
         if not definite or not earlier:
