@@ -1001,6 +1001,8 @@ def test_a_denied_speech_act_reports_nothing() -> None:
         # a first-person demand in a quote is its speaker's; a condition asked of whoever meets it
         ("“We call on Israel to stop the strikes,” Abdelatty said.", "Badr Abdelatty", "Israel"),
         ("Araghchi said Iran will not negotiate unless it is respected.", "Abbas Araghchi", None),
+        # seeking something of someone asks it of them
+        ("Muhammad Yunus sought the support of India for a free trade agreement.", "Muhammad Yunus", "India"),
         # "the Kremlin" is Russia's government, as "Moscow" is
         ("The Kremlin has demanded that Ukraine withdraw from the Donbas region.", "Russia", "Ukraine"),
         # "on Wednesday" is a day, not the one called on
@@ -1093,6 +1095,8 @@ def test_two_things_asked_in_one_sentence_are_two_demands() -> None:
     "text",
     [
         "Lavrov wants to meet Rubio next month.",  # a wish of one's own
+        "Beijing has sought to position itself as a neutral peace broker.",  # an aim of one's own
+        "His strategy is to seek global support, said Benson Musila.",  # asked of nobody
         "Kovac asked what would help the two countries.",  # a question
         "Kovac suggested that the election had changed everything.",  # an opinion, not a subjunctive
         "Kovac told reporters that the talks went well.",  # reported speech, nobody asked to act

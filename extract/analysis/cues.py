@@ -1337,6 +1337,8 @@ def _verb_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
     fors = _prep_objects(t, {"for"})
     if lemma == "call" and not (ons or fors):
         return None
+    if lemma == "seek" and (not objs or clauses):
+        return None  # "seeks to meet …": an aim of one's own; "sought the support of India": a request
     if lemma == "appeal":  # "appealed to Türkiye and the UN with a proposal to …": to whom, and what
         ons = ons or _prep_objects(t, {"to"})
         fors = fors or _prep_objects(t, {"with"})
@@ -1372,6 +1374,10 @@ def _verb_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
         what_toks = fors or objs
         # "demanded compensation from the United States": of whom, on the verb or on what is demanded
         froms = _prep_objects(t, {"from", "of"}) + [x for o in objs for x in _prep_objects(o, {"from"})]
+        if lemma == "seek":  # "sought the support of India", "seeks Hasina's extradition from India"
+            froms += [x for o in objs for x in _prep_objects(o, {"of"})]
+            if _first_actor(cast, doc, froms) is None:
+                return None  # "seeks global support", "sought to position itself": asked of nobody
         target = _first_actor(cast, doc, froms)
     if any(c.dep_ == "nsubjpass" for c in t.children):
         target = _first_actor(cast, doc, [c for c in t.children if c.dep_ == "nsubjpass"]) or target

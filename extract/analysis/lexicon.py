@@ -48,7 +48,8 @@ SPEECH_LEMMAS = _words(
 SPEECH_NOUNS = _words("""address comment comments interview post remark remarks speech statement""")
 # someone asks something of someone: subject = demander
 DEMAND_LEMMAS = _words(
-    """appeal ask call demand exhort implore insist order press pressure pressurise pressurize push request require urge want"""
+    """appeal ask call demand exhort implore insist order press pressure pressurise pressurize push request require
+    seek urge want"""
 )
 # nominal demands: "a demand for", "calls for", "the request of"
 DEMAND_NOUNS = _words("""appeal call condition demand plea request ultimatum""")
