@@ -1055,6 +1055,18 @@ def test_demands_from_the_roles_of_the_sentence(text: str, by: str, of: str | No
     assert (d.of.canonical or d.of.name if d.of else None) == of
 
 
+def test_an_infinitive_read_as_a_phrase_and_a_need_beside_it_are_two_demands() -> None:
+    text = (
+        "Donald Trump has asked Pakistan Prime Minister Imran Khan to “moderate rhetoric” with India, as he "
+        "underlined the need of exercising restraint by both sides."
+    )
+    demands = rules(text).demands
+    assert [(d.by.canonical, d.of.canonical if d.of else None) for d in demands] == [
+        ("Donald Trump", "Imran Khan"),
+        ("Donald Trump", None),
+    ]
+
+
 def test_the_same_demand_told_twice_is_one_item_with_both_passages() -> None:
     text = (
         "Egyptian Foreign Minister Badr Abdelatty urged US envoy Steve Witkoff on Wednesday to seize the current "

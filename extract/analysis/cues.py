@@ -1191,7 +1191,20 @@ def demand_cues(cast: Cast, doc: Doc, sent: Span) -> list[DemandCue]:
     # "urges Brazil to continue insisting on the release …": a demand inside what another demand asks is
     # part of it, not one of its own
     triggers = {c.trigger.i for c in cues} | set(unnamed)
-    return [c for c in cues if not any(g.i in triggers for g in _governors(c.trigger, 3))]
+    return [c for c in cues if not _inside_another(c.trigger, triggers)]
+
+
+def _inside_another(t: Token, triggers: set[int]) -> bool:
+    """Whether a demand word hangs inside what another demand asks ('urges Brazil to keep insisting on …'),
+    not in a clause beside it ('asked Khan to moderate rhetoric, as he underlined the need of restraint')."""
+    cur = t
+    for _ in range(3):
+        if cur.dep_ in {"ROOT", "advcl"} or cur.head is cur:
+            return False
+        cur = cur.head
+        if cur.i in triggers:
+            return True
+    return False
 
 
 def _speech_of(tok: Token) -> Token | None:
@@ -1337,6 +1350,18 @@ def _verb_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
     fors = _prep_objects(t, {"for"})
     if lemma == "call" and not (ons or fors):
         return None
+    if lemma in _ASKING and objs and not clauses:
+        # "asked Imran Khan to “moderate rhetoric”": the parser read the infinitive as "to" + a noun phrase
+        clauses = [
+            p
+            for p in t.children
+            if p.dep_ == "prep"
+            and p.lower_ == "to"
+            and p.i + 1 < len(doc)
+            and doc[p.i + 1].pos_ not in {"DET", "PRON", "PROPN", "NUM"}
+            and (doc[p.i + 1].is_lower or doc[p.i + 1].is_punct)
+            and not any(c.dep_ in {"det", "poss"} for o in p.children for c in o.children)
+        ][:1]
     if lemma == "seek" and (not objs or clauses):
         return None  # "seeks to meet …": an aim of one's own; "sought the support of India": a request
     if lemma == "appeal":  # "appealed to Türkiye and the UN with a proposal to …": to whom, and what
