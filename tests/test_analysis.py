@@ -410,6 +410,15 @@ def test_institutions_events_and_texts_are_never_people() -> None:
             "held",
             "Beijing",
         ),
+        # the present progressive with a day is an arrangement still to come
+        ("Putin is meeting Xi on Monday.", {"Vladimir Putin", "Xi Jinping"}, "planned", None),
+        (
+            "Badr Albusaidi is headed to Washington to meet with Vice President JD Vance on Friday.",
+            {"Badr Albusaidi", "JD Vance"},
+            "planned",
+            "Washington",
+        ),
+        ("Putin is meeting Xi in Beijing.", {"Vladimir Putin", "Xi Jinping"}, "held", "Beijing"),
         # the one who calls and the one called to travel for talks would meet
         (
             "Xi urged Biden to travel to Beijing for talks.",

@@ -362,7 +362,10 @@ def _status(trigger: Token) -> MeetingStatus | None:
     if _took_place(trigger):
         return "held"
     if _journey_purpose(trigger):  # "will travel to Beijing next week to meet Xi": the journey's tense
-        return _status(trigger.head)
+        return "planned" if _arranged(trigger.head) else _status(trigger.head)
+    governing = next((g for g in _governors(trigger, 3) if g.pos_ in {"VERB", "AUX"}), None)
+    if _arranged(trigger) or (trigger.pos_ == "NOUN" and governing is not None and _arranged(governing)):
+        return "planned"  # "is meeting Xi on Monday", "is heading to Washington to meet Vance on Friday"
     for g in (trigger, *_governors(trigger)):
         lemma = g.lemma_.lower()
         if lemma in DECLINE_LEMMAS or (lemma == "call" and any(c.lower_ == "off" for c in g.children)):
@@ -454,6 +457,21 @@ def _took_place(trigger: Token) -> bool:
     return not any(
         c.dep_ in {"aux", "auxpass"} and c.lower_ in _FUTURE | {"would", "could"} for c in verb.children
     )
+
+
+def _arranged(verb: Token) -> bool:
+    """The present progressive with a day ('is meeting Xi on Monday', 'is headed to Washington … on Friday',
+    'is following up … with talks on Monday'): an arrangement still to come."""
+    if verb.pos_ not in {"VERB", "AUX"} or verb.tag_ not in {"VBG", "VBN"}:
+        return False
+    if not any(
+        c.dep_ in {"aux", "auxpass"} and c.lower_ in {"is", "are", "am", "'s", "’s"} for c in verb.children
+    ):
+        return False
+    if verb.tag_ == "VBN" and verb.lemma_.lower() != "head":  # "is headed to": on the way; "is held": no
+        return False
+    days = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "tomorrow", "next"}
+    return any(d.ent_type_ in {"DATE", "TIME"} and d.lower_ in days for d in verb.subtree)
 
 
 def _is_to(tok: Token) -> bool:
