@@ -617,6 +617,12 @@ def test_the_same_meeting_told_twice_is_one() -> None:
             ["declined"],
         ),
         ("Putin met Xi in Beijing on Monday. The meeting was postponed twice before.", ["held"]),
+        # "left without meeting": the meeting that was scheduled did not take place
+        (
+            "On the sidelines of the summit, a meeting between Volodymyr Zelenskyy and Donald Trump was "
+            "scheduled. Zelenskyy left the G7 summit without meeting with Donald Trump.",
+            ["declined"],
+        ),
     ],
 )
 def test_conditions_and_follow_ups_set_a_meetings_status(text: str, statuses: list[str]) -> None:

@@ -50,6 +50,7 @@ __all__ = [
     "reciprocal",
     "speaker_of",
     "speech_verbs",
+    "went_without",
 ]
 
 _SUBJ = {"nsubj", "nsubjpass", "csubj"}
@@ -546,6 +547,11 @@ def _plural_reference(tok: Token) -> bool:
     dets = {c.lower_ for c in tok.children if c.dep_ in {"det", "predet", "nummod"}}
     named = any(c.dep_ in {"amod", "compound", "poss", "nmod"} and c.ent_type_ for c in tok.children)
     return not named and ("two" in dets or "both" in dets or (tok.lemma_.lower() == "side" and "the" in dets))
+
+
+def went_without(trigger: Token) -> bool:
+    """'left the summit without meeting Trump': a meeting that was to be and did not happen."""
+    return trigger.dep_ == "pcomp" and trigger.head.lower_ == "without"
 
 
 def called_off(mentions: Sequence[Mention]) -> bool:

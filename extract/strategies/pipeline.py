@@ -358,6 +358,7 @@ class _EvidenceFirst:
     # meetings
     async def meetings(self) -> None:
         a = self.a
+        missed: list[tuple[frozenset[str], Evidence]] = []  # "left … without meeting Trump": who did not meet
         for s in a.sentences:
             span = a.tokens(s)
             for cue in cues.meeting_cues(a.cast, a.doc, span):
@@ -367,6 +368,9 @@ class _EvidenceFirst:
                             kind="meeting", reason="the text denies any contact", item={"sentence": s.text}
                         )
                     )
+                    if cues.went_without(cue.trigger):
+                        pair = frozenset(p.canonical or p.name for p in self._side_by_side(cue.participants))
+                        missed.append((pair, a.span(s.start, s.end)))
                     continue
                 if cues.called_off(cue.participants):
                     self._call_off(cue.trigger.idx, a.span(s.start, s.end))
@@ -404,6 +408,20 @@ class _EvidenceFirst:
                         evidence=[a.span(s.start, s.end)],
                     )
                 )
+        self._missed(missed)
+
+    def _missed(self, missed: list[tuple[frozenset[str], Evidence]]) -> None:
+        """'Zelenskyy left the summit without meeting Trump': a meeting of theirs the article reports as
+        scheduled or proposed did not take place."""
+        for pair, evidence in missed:
+            for i, m in enumerate(self.out.meetings):
+                if (
+                    m.status in {"planned", "proposed"}
+                    and {p.canonical or p.name for p in m.participants} == pair
+                ):
+                    self.out.meetings[i] = m.model_copy(
+                        update={"status": "declined", "evidence": [*m.evidence, evidence]}
+                    )
 
     def _call_off(self, pos: int, evidence: Evidence, reach: int = 1000) -> None:
         """'The meeting was postponed': the meeting reported just before (within `reach` characters), if it
