@@ -415,7 +415,7 @@ def _dedupe(items: list[Any], key: Any) -> list[Any]:
 
 
 def _people(m: Meeting) -> frozenset[str]:
-    return frozenset((a.canonical or a.name).lower() for a in m.participants)
+    return frozenset(_key(a) for a in m.participants)
 
 
 def _merge_demands(demands: list[Demand]) -> list[Demand]:
@@ -442,16 +442,12 @@ def _merge_demands(demands: list[Demand]) -> list[Demand]:
 
 def _same_demand(a: Demand, b: Demand) -> bool:
     if a.evidence[0].start == b.evidence[0].start:
-        return (
-            False  # two asks of one sentence are two ("demands that India stop …, adding India must not …")
-        )
+        # two asks of one sentence are two ("demands that India stop …, adding India must not …")
+        return False
     if a.of is not None and b.of is not None and _key(a.of) != _key(b.of):
         return False
-    if _key(a.by) != _key(b.by) and "person" not in {a.by.kind, b.by.kind} - {None}:
-        return False
-    if _key(a.by) != _key(b.by) and not (
-        "person" in {a.by.kind, b.by.kind} and {a.by.kind, b.by.kind} & {"organization", "country"}
-    ):
+    kinds = {a.by.kind, b.by.kind}
+    if _key(a.by) != _key(b.by) and not ("person" in kinds and kinds & {"organization", "country"}):
         return False  # a spokesman repeats what "the Kremlin" demanded; two people are two demanders
     return fuzz.token_set_ratio(a.demand.lower(), b.demand.lower()) >= 75
 

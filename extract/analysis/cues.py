@@ -375,7 +375,7 @@ def _status(trigger: Token) -> MeetingStatus | None:
             g is not trigger
             and g.pos_ == "NOUN"
             and lemma in PROPOSE_LEMMAS | PLAN_LEMMAS
-            and g.head.lemma_.lower() in DECLINE_LEMMAS | {"dismiss", "ignore", "deny", "resist", "defy"}
+            and g.head.lemma_.lower() in _DISMISS
         ):
             return "declined"  # "Nuland's overture to meet Bazoum was rebuffed": what is done with the offer
         if g is not trigger and lemma in PROPOSE_LEMMAS:
@@ -1541,9 +1541,8 @@ def _condition(cast: Cast, doc: Doc, mark: Token) -> DemandCue | None:
     target = _first_actor(cast, doc, _subjects(clause))
     if by is not None and target is not None and by.key == target.key:
         if not any(c.dep_ == "auxpass" for c in clause.children):
-            return (
-                None  # "Ukraine could lose more territory unless Kyiv struck a deal": a warning, not a demand
-            )
+            # "Ukraine could lose more territory unless Kyiv struck a deal": a warning, not a demand
+            return None
         target = None  # "will not negotiate unless it is respected": asked of whoever respects it
     return DemandCue(mark, by, target, _clause_text([clause]), f"condition:{mark.lower_}")
 
@@ -1558,19 +1557,19 @@ def _modal_demand(cast: Cast, doc: Doc, aux: Token) -> DemandCue | None:
         return None  # "punish those who should be held accountable": what describes someone asks nothing
     speech = _speech_of(holder)
     by = _first_actor(cast, doc, _subjects(speech)) if speech is not None else None
-    target = _first_actor(cast, doc, _subjects(holder))
+    subjects = _subjects(holder)
+    target = _first_actor(cast, doc, subjects)
     if (
         speech is not None
         and by is not None
         and target is not None
         and target.key == by.key
-        and any(s.lower_ in _PRONOUNS for s in _subjects(holder))
+        and any(s.lower_ in _PRONOUNS for s in subjects)
     ):
         # "conveyed to his counterpart Joe Biden that he should organize …": "he" is the one told
         told = [c for c in speech.children if c.dep_ in {"dobj", "dative"}] + _prep_objects(speech, {"to"})
         target = _first_actor(cast, doc, told) or target
     passive = any(c.dep_ == "auxpass" for c in (*holder.children, *verb.children))
-    subjects = _subjects(holder)
     # "the negotiation process should continue", "the Afghan people must be at the heart of …": a thing or
     # an unnamed group that must be or do something, said by a person: what must be done, of nobody named
     thing = (

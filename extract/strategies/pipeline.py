@@ -273,10 +273,8 @@ class _EvidenceFirst:
             att = self._quote_attribution(q) or self._continued(q, previous)
             first = a.sentence_at(q.start)
             last = a.sentence_at(max(q.start, q.end - 1))
-            if last is not None:
-                last = self._said_after(
-                    q, last
-                )  # "“We will win!” Zelensky said.": the attribution is part of it
+            if last is not None:  # "“We will win!” Zelensky said.": the attribution is part of it
+                last = self._said_after(q, last)
             start = min(first.start if first else q.start, q.start - 1)
             end = max(last.end if last else q.end, q.end + 1)
             for s_idx, s in enumerate(a.sentences):
@@ -415,13 +413,16 @@ class _EvidenceFirst:
         scheduled or proposed did not take place."""
         for pair, evidence in missed:
             for i, m in enumerate(self.out.meetings):
-                if (
-                    m.status in {"planned", "proposed"}
-                    and {p.canonical or p.name for p in m.participants} == pair
-                ):
-                    self.out.meetings[i] = m.model_copy(
-                        update={"status": "declined", "evidence": [*m.evidence, evidence]}
-                    )
+                if {p.canonical or p.name for p in m.participants} == pair:
+                    self._decline(i, evidence)
+
+    def _decline(self, i: int, evidence: Evidence) -> None:
+        """Meeting `i`, if it was still to come, did not take place: `evidence` says so."""
+        m = self.out.meetings[i]
+        if m.status in {"planned", "proposed"}:
+            self.out.meetings[i] = m.model_copy(
+                update={"status": "declined", "evidence": [*m.evidence, evidence]}
+            )
 
     def _call_off(self, pos: int, evidence: Evidence, reach: int = 1000) -> None:
         """'The meeting was postponed': the meeting reported just before (within `reach` characters), if it
@@ -429,10 +430,7 @@ class _EvidenceFirst:
         for i in range(len(self.out.meetings) - 1, -1, -1):
             m = self.out.meetings[i]
             if m.evidence[0].start <= pos and pos - m.evidence[-1].end <= reach:
-                if m.status in {"planned", "proposed"}:
-                    self.out.meetings[i] = m.model_copy(
-                        update={"status": "declined", "evidence": [*m.evidence, evidence]}
-                    )
+                self._decline(i, evidence)
                 return
 
     def _pair_before(self, pos: int, reach: int = 2000) -> list[Actor]:
