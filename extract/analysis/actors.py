@@ -248,7 +248,8 @@ def _runs(doc: Doc, skip: list[tuple[int, int]], gaz: Gazetteer | None = None) -
 
 def _label(doc: Doc, a: int, b: int) -> str:
     labels = [doc[k].ent_type_ for k in range(a, b) if doc[k].ent_type_]
-    return max(set(labels), key=labels.count) if labels else ""
+    # the commonest label; on a tie the first in the text (a set's order changes with the hash seed)
+    return max(labels, key=labels.count) if labels else ""
 
 
 def _gazetteer_pieces(doc: Doc, a: int, b: int, gaz: Gazetteer) -> list[tuple[int, int, Entry]]:
