@@ -512,6 +512,54 @@ def test_a_meetings_place_from_a_welcome_or_the_visit_it_is_part_of(text: str, w
     assert [m.location for m in rules(text).meetings] == [where]
 
 
+@pytest.mark.parametrize(
+    ("text", "who", "status"),
+    [
+        ("Macron is on a three-day state visit to China.", {"Emmanuel Macron", "China"}, "held"),
+        ("Scholz travelled to Beijing on Thursday for a one-day visit.", {"Olaf Scholz", "China"}, "held"),
+        (
+            "Lula will pay an official visit to Portugal in April.",
+            {"Luiz Inácio Lula da Silva", "Portugal"},
+            "planned",
+        ),
+        (
+            "Officials announced a planned visit by Blinken to Vietnam.",
+            {"Antony Blinken", "Vietnam"},
+            "planned",
+        ),
+        ("Blinken's visit to China was postponed.", {"Antony Blinken", "China"}, "declined"),
+        ("Blinken is scheduled to visit Israel on Monday.", {"Antony Blinken", "Israel"}, "planned"),
+        # the people met there make the meeting, not the country
+        (
+            "Kishida visited Kyiv on Tuesday, where he met President Volodymyr Zelenskyy.",
+            {"Fumio Kishida", "Volodymyr Zelenskyy"},
+            "held",
+        ),
+        (
+            "Lavrov will visit Pyongyang next week for talks with Foreign Minister Choe Son Hui.",
+            {"Sergey Lavrov", "Choe Son Hui"},
+            "planned",
+        ),
+    ],
+)
+def test_a_visit_with_no_host_named_is_a_meeting_with_the_country(
+    text: str, who: set[str], status: str
+) -> None:
+    (m,) = rules(text).meetings
+    assert (names(m.participants), m.status) == (who, status)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Biden's trip to Washington was delayed.",  # at home
+        "The foreign minister paid a visit to Oman on Monday.",  # nobody named
+    ],
+)
+def test_a_visit_at_home_or_by_nobody_named_is_no_meeting(text: str) -> None:
+    assert rules(text).meetings == []
+
+
 def test_an_office_named_by_country_is_the_holder_the_article_names() -> None:
     text = (
         "Iranian Foreign Minister Hossein Amir-Abdollahian and Saudi Foreign Minister Faisal bin Farhan arrived "

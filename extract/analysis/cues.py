@@ -317,6 +317,7 @@ class MeetingCue:
     participants: list[Mention]
     status: MeetingStatus | None  # None: the text says there was no contact
     location: str | None
+    hosted_by_country: bool = False  # "Blinken will visit Israel": no host named, the country stands in
 
 
 def _governors(tok: Token, depth: int = 4) -> Iterator[Token]:
@@ -752,8 +753,10 @@ def meeting_cues(cast: Cast, doc: Doc, sent: Span) -> list[MeetingCue]:
             continue  # a summons, a démarche, an interview, a letter, "called in the ambassador"
         if t.pos_ in {"VERB", "AUX"} and lemma in MEETING_LEMMAS:
             cue = _verb_meeting(cast, doc, t)
-        elif t.pos_ in {"NOUN", "PROPN"} and t.lemma_.lower() in MEETING_NOUNS:
-            cue = _noun_meeting(cast, doc, t)
+        elif t.pos_ in {"NOUN", "PROPN"} and t.lemma_.lower() in MEETING_NOUNS | _VISITS:
+            cue = _noun_meeting(cast, doc, t) if lemma in MEETING_NOUNS else None
+            if cue is None and lemma in _VISITS:
+                cue = _visit_noun(cast, doc, t)
         elif t.pos_ == "NOUN" and lemma == "round" and _one_more(t) and not _prep_objects(t, {"of"}):
             cue = _noun_meeting(cast, doc, t)  # "another round is planned for next week": of the talks before
         else:
@@ -772,7 +775,15 @@ def meeting_cues(cast: Cast, doc: Doc, sent: Span) -> list[MeetingCue]:
                 if o.lemma_.lower() in MEETING_NOUNS and t.pos_ in {"VERB", "AUX"}
             )
             cues.extend(_one_by_one(cast, doc, cue))
-    return cues
+    # "visited Kyiv on Tuesday, where he met Zelenskyy": the visit is the meeting with the people met there
+    return [
+        c
+        for c in cues
+        if not c.hosted_by_country
+        or not any(
+            o is not c and {m.key for m in o.participants} & {m.key for m in c.participants} for o in cues
+        )
+    ]
 
 
 def _one_by_one(cast: Cast, doc: Doc, cue: MeetingCue) -> list[MeetingCue]:
@@ -905,8 +916,15 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         for m in _participants(cast, doc, _prep_objects(t, {"between"}))
         if all(m.key != p.key for p in people)
     ]
-    if lemma == "visit":  # a visit to a place is a meeting with its hosts only when they are named
-        people = [m for m in people if m.kind != "country" or m.head in {s.i for s in subjects}]
+    hosted_by_country = False
+    if lemma == "visit":  # a visit to a place is a meeting with its hosts, or the country when none is named
+        visitors = {s.i for s in subjects}
+        hosted_by_country = not any(m.kind == "person" and m.head not in visitors for m in people)
+        if not hosted_by_country or _purpose_meeting(t):
+            # "visited Kyiv, where he met Zelenskyy", "will visit Pyongyang for talks with Choe": the people
+            # met, in a meeting of their own
+            people = [m for m in people if m.kind != "country" or m.head in visitors]
+            hosted_by_country = False
         # "will visit Washington at the invitation of President Biden": the one who invited is the host
         hosts = [
             o
@@ -934,7 +952,17 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
             if v.lemma_.lower() in {"visit", "trip", "tour"}
         ]
         place = next((d for v in visits if (d := _destination(v)) is not None), None)
-    return MeetingCue(t, people, status, place)
+    return MeetingCue(t, people, status, place, hosted_by_country)
+
+
+def _purpose_meeting(verb: Token) -> bool:
+    """'will visit Pyongyang for talks with …': the journey has a meeting of its own as its purpose."""
+    return any(
+        o.lemma_.lower() in MEETING_NOUNS and o.i != verb.i
+        for p in verb.children
+        if p.dep_ in {"prep", "advcl", "xcomp", "conj"}
+        for o in p.subtree
+    )
 
 
 # prepositions that place a named meeting in time or on its sidelines: it took place
@@ -1090,6 +1118,43 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     if place is None and journey and verb is not None:
         place = _destination(verb) or _somewhere(verb)
     return MeetingCue(t, people, status, place)
+
+
+_VISITS = {"visit", "trip"}
+
+
+def _visit_noun(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
+    """'Blinken's visit to China was postponed', 'flew to Juba on an unannounced visit', 'a planned visit by
+    Blinken to China': a visit no host of which is named is a meeting of the visitor with the country visited."""
+    if any(c.dep_ == "prep" and c.lower_ in {"with", "between"} for c in t.children):
+        return None  # "a visit with Xi": the people met, in the noun's own meeting
+    verb: Token | None = None
+    if t.dep_ in {"dobj", "nsubj", "nsubjpass", "attr"} and t.head.pos_ in {"VERB", "AUX"}:
+        verb = t.head  # "paid a visit to Oman", "scrapped a trip to Beijing"
+    elif t.dep_ == "pobj" and t.head.lower_ in {"on", "for"} and t.head.head.pos_ in {"VERB", "AUX"}:
+        verb = (
+            t.head.head
+        )  # "flew to Juba on a visit", "is on a state visit to China", "arrived … for a visit"
+    visitors = [c for c in t.children if c.dep_ == "poss"] + _prep_objects(t, {"by"})
+    if not visitors and verb is not None and t.dep_ != "nsubj":
+        visitors = _subjects(verb)
+    if len(visitors) != 1:
+        return None
+    visitor = _actor_of(cast, doc, visitors[0])
+    places = _prep_objects(t, {"to"})
+    if not places and verb is not None and verb.lemma_.lower() in _JOURNEYS | {"be"}:
+        # "flew to Juba on a visit", "arrived in Washington for a state visit", "is in Beijing on a visit"
+        into = {"to", "in"} if verb.lemma_.lower() in {"arrive", "land", "be"} else {"to"}
+        places = _prep_objects(verb, into)
+    hosts = [(o, m) for o in places if (m := _actor_of(cast, doc, o)) is not None and m.kind == "country"]
+    if visitor is None or visitor.kind not in {"person", "country"} or len(hosts) != 1:
+        return None
+    place, host = hosts[0]
+    known = cast.people.get(visitor.key)
+    if visitor.key == host.key or (known is not None and known.country == host.key):
+        return None  # "Biden's trip to Ohio", a leader travelling at home
+    status = _status(verb if verb is not None and t.dep_ == "pobj" else t)
+    return MeetingCue(t, [visitor, host], status, _entity_text(place), hosted_by_country=True)
 
 
 _NEXT = {"next", "new", "fresh", "further", "second", "third", "fourth", "fifth"}
