@@ -1168,6 +1168,32 @@ def test_a_demand_an_institution_makes_and_its_spokesman_repeats_is_the_spokesma
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "by"),
+    [
+        ("Macron and Scholz urged Russia to withdraw its troops.", {"Emmanuel Macron", "Olaf Scholz"}),
+        (
+            "Lula and Petro have called for the release of the voting tallies.",
+            {"Luiz Inácio Lula da Silva", "Gustavo Petro"},
+        ),
+        (
+            "Macron urged Russia and Belarus to withdraw their troops.",
+            {"Emmanuel Macron"},
+        ),  # two asked, one asking
+    ],
+)
+def test_a_demand_made_by_two_is_made_by_each(text: str, by: set[str]) -> None:
+    demands = rules(text).demands
+    assert {d.by.canonical for d in demands} == by
+    assert len(demands) == len(by)
+
+
+def test_the_one_told_is_the_pronoun_that_must_act() -> None:
+    (d,) = rules("Xi told Macron they must jointly respond to global challenges.").demands
+    assert (d.by.canonical, d.of and d.of.canonical) == ("Xi Jinping", "Emmanuel Macron")
+    assert rules("Biden told reporters they should wait for the report.").demands == []
+
+
 def test_two_things_asked_in_one_sentence_are_two_demands() -> None:
     text = (
         "China demands that India stop all provocative actions, Wang Yi said, adding that India must not "

@@ -9,7 +9,7 @@ wording of an article. The word lists are in `lexicon`.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from schemas import MeetingStatus
@@ -1280,7 +1280,28 @@ def demand_cues(cast: Cast, doc: Doc, sent: Span) -> list[DemandCue]:
     # "urges Brazil to continue insisting on the release …": a demand inside what another demand asks is
     # part of it, not one of its own
     triggers = {c.trigger.i for c in cues} | set(unnamed)
-    return [c for c in cues if not _inside_another(c.trigger, triggers)]
+    return [d for c in cues if not _inside_another(c.trigger, triggers) for d in _each_demander(cast, doc, c)]
+
+
+def _each_demander(cast: Cast, doc: Doc, cue: DemandCue) -> list[DemandCue]:
+    """'Lula and Petro called for …', 'Macron and Scholz urged Russia to …': the same demand, once by each."""
+    if cue.by is None or not cue.how.startswith("verb:"):
+        return [cue]
+    first = next(
+        (s for s in _subjects(cue.trigger) if (m := _actor_of(cast, doc, s)) and m.key == cue.by.key), None
+    )
+    if first is None:
+        return [cue]
+    others = [
+        m
+        for c in first.conjuncts
+        if (m := _actor_of(cast, doc, c)) is not None
+        and m.kind in _ACTOR_KINDS
+        and m.key != cue.by.key
+        and (cue.of is None or m.key != cue.of.key)
+    ]
+    keys = list(dict.fromkeys(m.key for m in others))
+    return [cue, *(replace(cue, by=next(m for m in others if m.key == k)) for k in keys)]
 
 
 def _inside_another(t: Token, triggers: set[int]) -> bool:
@@ -1627,11 +1648,11 @@ def _modal_demand(cast: Cast, doc: Doc, aux: Token) -> DemandCue | None:
     if (
         speech is not None
         and by is not None
-        and target is not None
-        and target.key == by.key
-        and any(s.lower_ in _PRONOUNS for s in subjects)
+        and (target is None or target.key == by.key)
+        and any(s.lower_ in _PRONOUNS | {"they"} for s in subjects)
     ):
-        # "conveyed to his counterpart Joe Biden that he should organize …": "he" is the one told
+        # "conveyed to his counterpart Joe Biden that he should organize …", "told his visitors they must
+        # …": the pronoun is the one told
         told = [c for c in speech.children if c.dep_ in {"dobj", "dative"}] + _prep_objects(speech, {"to"})
         target = _first_actor(cast, doc, told) or target
     passive = any(c.dep_ == "auxpass" for c in (*holder.children, *verb.children))
