@@ -138,7 +138,9 @@ def match_items(
     pairs: list[tuple[int, int, float]] = []
     used_p: set[int] = set()
     used_e: set[int] = set()
-    for score, _agrees, _required, i, j in sorted(cands, reverse=True):
+    # required expectations first: an optional one (a borderline item) takes only what no required one can
+    # ("met with Erdogan on the sidelines of the summit": the meeting, and optionally the summit)
+    for score, _agrees, _required, i, j in sorted(cands, key=lambda c: (c[2], c[0], c[1]), reverse=True):
         if i in used_p or j in used_e:
             continue
         used_p.add(i)

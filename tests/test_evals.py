@@ -168,6 +168,36 @@ def test_of_two_meetings_one_sentence_names_the_one_with_its_status_is_matched()
     assert [(i, j) for i, j, _ in match_items("meetings", text, [pred], exps)] == [(0, 1)]
 
 
+def test_an_optional_expectation_takes_only_what_no_required_one_can() -> None:
+    """The meeting and, optionally, the summit it was held at: a prediction naming exactly the optional
+    item's people still counts for the required meeting it shares evidence and a participant with."""
+    text = "Mitsotakis met Erdogan on Wednesday on the sidelines of the NATO summit in Watford."
+    exps = [
+        ExpMeeting(
+            participants=[ExpActor(name="Mitsotakis"), ExpActor(name="Erdogan"), ExpActor(name="Dendias")],
+            status="held",
+            evidence=["Mitsotakis met Erdogan on Wednesday"],
+        ),
+        ExpMeeting(
+            participants=[ExpActor(name="Mitsotakis"), ExpActor(name="Erdogan")],
+            status="held",
+            evidence=["on the sidelines of the NATO summit in Watford"],
+            optional=True,
+        ),
+    ]
+    pred = Meeting(
+        participants=[Actor(name="Mitsotakis"), Actor(name="Erdogan")],
+        status="held",
+        evidence=[Evidence(text=text, start=0, end=len(text))],
+    )
+    assert [(i, j) for i, j, _ in match_items("meetings", text, [pred], exps)] == [(0, 0)]
+    second = pred.model_copy()
+    assert sorted((i, j) for i, j, _ in match_items("meetings", text, [pred, second], exps)) == [
+        (0, 0),
+        (1, 1),
+    ]
+
+
 def test_actor_similarity_is_last_name_aware() -> None:
     assert (
         actor_similarity(Actor(name="Khalizada"), Actor(name="Zamai Khalizad", canonical="Zalmay Khalilzad"))
