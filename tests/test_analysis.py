@@ -560,6 +560,52 @@ def test_a_visit_at_home_or_by_nobody_named_is_no_meeting(text: str) -> None:
     assert rules(text).meetings == []
 
 
+@pytest.mark.parametrize(
+    ("text", "partners"),
+    [
+        (
+            "The minister held a bilateral meeting with Ana Kovac, the foreign minister of Croatia, as well as "
+            "a bilateral meeting with Sergey Lavrov.",
+            {"Ana Kovac", "Sergey Lavrov"},
+        ),
+        (
+            "Guterres held a meeting with Subrahmanyam Jaishankar, Minister for Foreign Affairs of India, and "
+            "another meeting with Ebrahim Raisi, President of Iran.",
+            {"Subrahmanyam Jaishankar", "Ebrahim Raisi"},
+        ),
+    ],
+)
+def test_a_second_meeting_joined_to_the_first_is_a_meeting_of_its_own(text: str, partners: set[str]) -> None:
+    meetings = rules(text).meetings
+    assert len(meetings) == 2, meetings
+    assert {p for m in meetings for p in names(m.participants)} >= partners
+
+
+@pytest.mark.parametrize(
+    ("text", "who"),
+    [
+        # a thing's "with" hung on the verb, and "at length", leave two people talking to each other
+        (
+            "Macron and Meloni spoke at length on Tuesday in Rome about migration and solidarity with the island.",
+            {"Emmanuel Macron", "Giorgia Meloni"},
+        ),
+        (
+            "Sheinbaum revealed details of a call held with Trump on Wednesday.",
+            {"Claudia Sheinbaum", "Donald Trump"},
+        ),
+        ("Putin and Lavrov spoke with the press in Moscow.", None),
+        ("Putin and Lavrov spoke at a news conference in Moscow.", None),
+    ],
+)
+def test_who_spoke_with_whom(text: str, who: set[str] | None) -> None:
+    meetings = rules(text).meetings
+    if who is None:
+        assert meetings == []
+    else:
+        (m,) = meetings
+        assert (names(m.participants), m.status) == (who, "held")
+
+
 def test_an_office_named_by_country_is_the_holder_the_article_names() -> None:
     text = (
         "Iranian Foreign Minister Hossein Amir-Abdollahian and Saudi Foreign Minister Faisal bin Farhan arrived "

@@ -765,7 +765,8 @@ def meeting_cues(cast: Cast, doc: Doc, sent: Span) -> list[MeetingCue]:
             continue
         if cue is not None:
             used.add(t.i)
-            used.update(c.i for c in t.children if c.lemma_.lower() in MEETING_NOUNS)
+            # "… a meeting with A, and another meeting with B": a conjoined meeting is one of its own
+            used.update(c.i for c in t.children if c.lemma_.lower() in MEETING_NOUNS and c.dep_ != "conj")
             # "did not meet during the summit", "met on the sidelines of the summit": the verb's meeting
             used.update(
                 o.i
@@ -817,10 +818,10 @@ def _listed(verb: Token) -> bool:
 
 def _spoke_together(cast: Cast, doc: Doc, verb: Token) -> bool:
     """'Putin and Trump spoke on Sunday': two named people as the subject of talking, to nobody else."""
-    if any(c.dep_ in {"dobj", "ccomp", "xcomp"} for c in verb.children) or _prep_objects(
-        verb, {"to", "at", "before"}
-    ):
-        return False  # "spoke to reporters", "spoke at the summit", "said that …"
+    if any(c.dep_ in {"dobj", "ccomp", "xcomp"} for c in verb.children) or [
+        o for o in _prep_objects(verb, {"to", "at", "before"}) if o.lower_ != "length"
+    ]:
+        return False  # "spoke to reporters", "spoke at the summit", "said that …" (not "spoke at length")
     people = _participants(cast, doc, [s for s in _subjects(verb) if s.dep_ in _SUBJ])
     return len(people) >= 2 and all(m.kind == "person" for m in people)
 
@@ -878,6 +879,17 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         for w in _prep_objects(d, {"with"})
     ]
     withs += _medium_partners(t)  # "spoke Tuesday by telephone with Jaishankar": or on the medium
+    if lemma in {"speak", "talk"}:
+        # "spoke … about the migration issue and European solidarity with the peninsula": the parse may hang
+        # a thing's "with" on the verb; only someone is spoken with
+        withs = [
+            w
+            for w in withs
+            if _actor_of(cast, doc, w) is not None
+            or w.ent_type_
+            or w.tag_ != "NN"
+            or w.lemma_.lower() in PEOPLE_NOUNS | ROLE_NOUNS | {"press", "media"}
+        ]
     if lemma == "hold" and not any(o.lemma_.lower() in MEETING_NOUNS and not _by_office(o) for o in objs):
         return None  # "held a news conference" is a meeting noun's job; "held that …" is nobody's
     if (
@@ -993,7 +1005,20 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     when it names both sides ('the talks between Putin and Trump')."""
     if t.dep_ == "pobj" and t.head.lower_ in {"for", "on"} and t.head.head.lemma_.lower() in ROLE_NOUNS:
         return None  # "the EU special envoy for dialogue between Belgrade and Pristina": an office's name
+    if any(c.dep_ in {"compound", "amod"} and c.lower_ in {"news", "press"} for c in t.children):
+        return (
+            None  # "spoke at a news conference", "a joint press conference": the press is met, not each other
+        )
     anchor = t
+    while (
+        anchor.dep_ == "conj"
+    ):  # "held a meeting with A, and another meeting with B": where the first stands
+        up = anchor.head
+        if up.dep_ == "pobj" and up.head.lower_ == "with" and up.head.head.lemma_.lower() in MEETING_NOUNS:
+            up = up.head.head  # the parse may join the second meeting to the first one's partner
+        if up.lemma_.lower() not in MEETING_NOUNS:
+            break
+        anchor = up
     if t.dep_ == "pobj" and t.head.lower_ == "of" and t.head.head.lemma_.lower() in _ROUNDS:
         anchor = t.head.head  # "wrapped up the latest round of talks"
     proposed = (
@@ -1046,16 +1071,33 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         for c in x.children
         if c.dep_ == "acl" and c.lemma_.lower() in OCCUR_LEMMAS | PLAN_LEMMAS and c.tag_ == "VBN"
     ]
+    # "revealed details of a call held with Trump on Wednesday": the partner on the participle, and the one
+    # whose call it was, the subject of the clause around it
+    partnered = [c for c in done if c.head.i == t.i and _prep_objects(c, {"with"})]
+    around_verb = next((g for g in _governors(t) if g.pos_ in {"VERB", "AUX"}), None)
+    if partnered and around_verb is not None:
+        sides = _participants(cast, doc, [*_subjects(around_verb), *_prep_objects(partnered[0], {"with"})])
+        if len(sides) >= 2 and all(m.kind != "group" for m in sides):
+            own: MeetingStatus = "planned" if partnered[0].lemma_.lower() in PLAN_LEMMAS else "held"
+            return MeetingCue(t, sides, own, _location(t, cast) or _location(partnered[0], cast))
     of = _participants(cast, doc, members)
     if done and len(of) >= 2 and all(m.kind != "group" or m.key in cast.people for m in of):
         said = _status(anchor)  # "… was postponed": what the sentence does with the meeting
-        own: MeetingStatus = "planned" if done[0].lemma_.lower() in PLAN_LEMMAS else "held"
+        own = "planned" if done[0].lemma_.lower() in PLAN_LEMMAS else "held"
         return MeetingCue(t, of, said if said in {"declined", None} else own, _location(t, cast))
     toks = [*_prep_objects(t, {"with"}), *[c for c in t.children if c.dep_ == "poss"]]
     if proposed:  # "rejected Putin's offer of talks": the one who offered is a side
         toks += [c for c in anchor.children if c.dep_ == "poss"]
     verb: Token | None = None
-    if head.pos_ in {"VERB", "AUX"} and anchor.dep_ in {"dobj", "nsubj", "nsubjpass", "attr"}:
+    # "held a meeting with A, as well as a meeting with B": the parse may join the second to the verb
+    second_object = (
+        anchor.dep_ == "conj"
+        and head.pos_ in {"VERB", "AUX"}
+        and any(c.dep_ == "dobj" and c.lemma_.lower() in MEETING_NOUNS for c in head.children)
+    )
+    if head.pos_ in {"VERB", "AUX"} and (
+        anchor.dep_ in {"dobj", "nsubj", "nsubjpass", "attr"} or second_object
+    ):
         verb = head
     elif anchor.dep_ == "pobj" and head.dep_ == "prep" and head.head.pos_ in {"VERB", "AUX"}:
         verb = head.head
@@ -1074,8 +1116,10 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         deciding = governed & (PLAN_LEMMAS | PROPOSE_LEMMAS | DECLINE_LEMMAS)
         if lemma not in OCCUR_LEMMAS | MEETING_LEMMAS and not (deciding or around or proposed or journey):
             return None  # "dialogue is the only solution", "said the meeting …": no meeting reported
-        if anchor.dep_ == "dobj" or (
-            anchor.dep_ == "pobj" and (around or journey or lemma in MEETING_LEMMAS)
+        if (
+            anchor.dep_ == "dobj"
+            or second_object
+            or (anchor.dep_ == "pobj" and (around or journey or lemma in MEETING_LEMMAS))
         ):
             toks += _subjects(verb)  # "X held talks with Y", "In a call with Y, X said", "X met for a summit"
             caller = verb.head
