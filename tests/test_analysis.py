@@ -153,6 +153,22 @@ def test_a_shared_surname_is_the_person_the_article_names_most() -> None:
     assert bare == ["Nawaz Sharif"]
 
 
+def test_initials_given_to_a_name_are_that_person() -> None:
+    text = (
+        "President Ana Kovacevic (AK) spoke with President-elect Donald Trump on Monday.\n\n"
+        "“We touched on every issue that divides us,” said AK.\n\n"
+        "“The border will stay open to trade and to people,´” added Kovacevic."
+    )
+    cast = find_cast(nlp.parse(text))
+    assert {m.text: m.key for m in cast.mentions if m.kind == "person"} == {
+        "Ana Kovacevic": "Ana Kovacevic",
+        "AK": "Ana Kovacevic",
+        "Donald Trump": "Donald Trump",
+        "Kovacevic": "Ana Kovacevic",
+    }  # neither "elect" nor the stray accent is anyone
+    assert {s.speaker.canonical for s in rules(text).statements} == {"Ana Kovacevic"}
+
+
 def test_countries_institutions_and_outlets_are_kinds_of_their_own() -> None:
     cast = find_cast(nlp.parse("The European Union and Iran spoke, Reuters reported."))
     kinds = {m.text: m.kind for m in cast.mentions}

@@ -453,7 +453,10 @@ def find_cast(
     gaz = gazetteer or default_gazetteer()
     skip = skip or []
     names = [n for a, b in _runs(doc, skip, gaz) for n in _segments(doc, a, b, gaz)]
+    # a name has a capital letter: not "elect" of "President-elect", not a stray accent
+    names = [n for n in names if any(c.isupper() for c in n.text(doc))]
     kinds = [(n, _kind(doc, n, gaz)) for n in names]
+    initials = _initials(doc, kinds)
     # full person names first: they are what surnames and misspellings resolve to
     cast = Cast(text=doc.text, gazetteer=gaz)
     people: dict[str, Entry | None] = {}
@@ -482,7 +485,11 @@ def find_cast(
             and kind in {"unknown", "organization", "person", "place"}
         ):
             surface = n.text(doc)
-            if any(_same_person(surface, k) for k in people) or _first_names(people, surface):
+            if (
+                surface in initials
+                or any(_same_person(surface, k) for k in people)
+                or _first_names(people, surface)
+            ):
                 continue
             entry = gaz.match(surface).entry
             if entry is not None and entry.kind == "person":
@@ -513,6 +520,9 @@ def find_cast(
         role = " ".join(n.title) or None
         entry_says = n.entry is not None and n.entry.kind != "person"
         person = None if entry_says or kind is None else _resolve(surface, people, canonical, start, cast)
+        if surface in initials and not entry_says:
+            person = _resolve(initials[surface], people, canonical, start, cast)
+            kind = "person" if person is not None else kind
         if person is not None and (kind in {"person", "unknown"} or _one_word(doc, n)):
             cast.mentions.append(Mention(start, end, surface, person, "person", head, role))
             _add_role(cast, person, role, n.country)
@@ -533,6 +543,19 @@ def find_cast(
     cast.index()
     cast.bind(doc)
     return cast
+
+
+def _initials(doc: Doc, kinds: list[tuple[_Name, str | None]]) -> dict[str, str]:
+    """'Claudia Sheinbaum (CSP)', 'Mohammed bin Salman (MBS)': initials the article gives a person's name
+    stand for that name wherever they recur."""
+    out: dict[str, str] = {}
+    for n, kind in kinds:
+        if kind not in {"person", "unknown"} or n.end - n.start < 2 or n.end + 2 >= len(doc):
+            continue
+        inner = doc[n.end + 1]
+        if doc[n.end].text == "(" and doc[n.end + 2].text == ")" and _acronym(inner):
+            out.setdefault(inner.text, n.text(doc))
+    return out
 
 
 def _one_word(doc: Doc, n: _Name) -> bool:
