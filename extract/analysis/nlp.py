@@ -64,9 +64,21 @@ def _line_breaks(doc: Doc) -> Doc:
     return doc
 
 
+def _split_glued_quotes(nlp: Language) -> Language:
+    """'saying,“We agree …', 'support for“a government …': a curly quote mark glued to the word before it is
+    a token of its own, as it is after a space (the quote's words and its attribution are parsed apart)."""
+    from spacy.util import compile_infix_regex
+
+    glued = [r"(?<=\w)[,;:](?=[“‘]\w)", r"(?<=[\w,.;:])[“‘](?=\w)", r"(?<=[\w,.;:])”(?=\w)"]
+    infixes = [*nlp.Defaults.infixes, *glued]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    return nlp
+
+
 def _add_line_breaks(nlp: Language) -> Language:
     from spacy.language import Language as _Language
 
+    _split_glued_quotes(nlp)
     if "parley_line_breaks" not in _Language.factories:
         _Language.component("parley_line_breaks", func=_line_breaks)
     first = next((c for c in ("senter", "parser") if c in nlp.pipe_names), None)
