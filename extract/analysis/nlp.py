@@ -17,7 +17,7 @@ import os
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 
@@ -70,8 +70,9 @@ def _split_glued_quotes(nlp: Language) -> Language:
     from spacy.util import compile_infix_regex
 
     glued = [r"(?<=\w)[,;:](?=[“‘]\w)", r"(?<=[\w,.;:])[“‘](?=\w)", r"(?<=[\w,.;:])”(?=\w)"]
-    infixes = [*nlp.Defaults.infixes, *glued]
-    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    infixes = [*(nlp.Defaults.infixes or ()), *glued]
+    tokenizer: Any = nlp.tokenizer
+    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     return nlp
 
 
