@@ -1054,6 +1054,12 @@ def test_according_to_names_the_speaker_of_reported_speech() -> None:
             'Security has improved, Obama told Americans Saturday. "Vast regions of the world are now off limits."',
             "Barack Obama",
         ),
+        # the words of a demand are the demander's
+        ("Tokayev called for a “joint collective search for a formula for peace.”", "Kassym-Jomart Tokayev"),
+        (
+            "Guterres urged both sides to “show restraint and return to the negotiating table.”",
+            "António Guterres",
+        ),
     ],
 )
 def test_quotes_attributed_through_the_sentence_around_them(text: str, speaker: str) -> None:

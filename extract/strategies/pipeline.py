@@ -29,7 +29,7 @@ from ..analysis.actors import Mention
 from ..analysis.article import Article
 from ..analysis.dates import resolve_date
 from ..analysis.grounding import locate
-from ..analysis.lexicon import SPEECH_LEMMAS, TITLE_WORDS
+from ..analysis.lexicon import DEMAND_LEMMAS, SPEECH_LEMMAS, TITLE_WORDS
 from ..analysis.text import Quote, Sentence
 from ..model.backend import Backend, validation_context
 from . import decisions
@@ -153,7 +153,21 @@ class _EvidenceFirst:
         inside = [(x.start - 1, x.end + 1) for x in a.quotes if x.start < last.end and x.end > first.start]
         verbs = cues.speech_verbs(span, outside=inside) + cues.according_to(span)
         verbs.sort(key=lambda v: min(abs(v.idx - q.start), abs(v.idx - q.end)))
-        return cues.first_speaker(a.cast, a.doc, verbs)
+        return cues.first_speaker(a.cast, a.doc, verbs) or self._asking(q)
+
+    def _asking(self, q: Quote) -> cues.Attribution | None:
+        """'Tokayev called for a “joint collective search for a formula for peace”', 'urged both sides to
+        “show restraint and return to talks”': the words of a demand are the demander's, when a named person
+        makes it and no speech verb reports them."""
+        doc = self.a.doc
+        span = doc.char_span(q.start, q.end, alignment_mode="expand")
+        if span is None or len(span) == 0:
+            return None
+        verb = next((g for g in span.root.ancestors if g.pos_ in {"VERB", "AUX"}), None)
+        if verb is None or verb.lemma_.lower() not in DEMAND_LEMMAS or verb.i in range(span.start, span.end):
+            return None
+        att = cues.speaker_of(self.a.cast, doc, verb)
+        return att if att is not None and att.kind == "person" else None
 
     def _said_after(self, q: Quote, last: Sentence) -> Sentence:
         """'“We will win!” Zelensky said.': a quote ending in '!' or '?' ends its sentence for the parser, and
