@@ -1272,6 +1272,11 @@ def test_a_demand_made_by_two_is_made_by_each(text: str, by: set[str]) -> None:
     assert len(demands) == len(by)
 
 
+def test_what_a_relative_clause_demands_is_the_noun_it_is_on() -> None:
+    (d,) = rules("Ukraine cannot cede the eastern territory, which Russia is demanding.").demands
+    assert (d.by.canonical, d.demand) == ("Russia", "the eastern territory")
+
+
 def test_the_one_told_is_the_pronoun_that_must_act() -> None:
     (d,) = rules("Xi told Macron they must jointly respond to global challenges.").demands
     assert (d.by.canonical, d.of and d.of.canonical) == ("Xi Jinping", "Emmanuel Macron")
@@ -1312,6 +1317,11 @@ def test_two_things_asked_in_one_sentence_are_two_demands() -> None:
         "“Our stance should proceed from the need for security,” President Kassym-Jomart Tokayev said.",
         # circumstances, not a condition anyone sets
         "“In these conditions, I don’t see how we can build anything with them,” President Ana Kovac said.",
+        # a question put to someone, and a condition put as a question
+        "Before the talks, Kovac was asked if she would raise the border dispute with Maric.",
+        "Kovac said she is ready to mediate “should both sides be open to her involvement”.",
+        # a forecast of what others will refuse
+        "Kovac warned that voters would reject any deal if the border were handed to Maric.",
     ],
 )
 def test_wishes_questions_and_commands_are_not_demands(text: str) -> None:

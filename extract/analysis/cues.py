@@ -1491,6 +1491,18 @@ def _verb_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
     lemma = t.lemma_.lower()
     objs = [c for c in t.children if c.dep_ in {"dobj", "dative"}]
     clauses = _demand_clauses(t)
+    if lemma == "ask" and any(
+        c.dep_ == "ccomp"
+        and any(m.lower_ in {"if", "whether"} or m.tag_ in {"WRB", "WP"} for m in c.children)
+        for c in t.children
+    ):
+        return None  # "was asked if she would raise …", "asked whether …": a question, not a demand
+    if t.dep_ == "relcl" and any(c.dep_ == "dobj" and c.tag_ == "WDT" for c in t.children):
+        # "cede the eastern territory, which Russia is demanding": what is demanded is what the clause is on
+        by = _first_actor(cast, doc, _subjects(t))
+        kept = [x for x in t.head.subtree if x.i < t.left_edge.i]
+        what = doc[kept[0].i : kept[-1].i + 1].text.strip(" ,.;:“”\"'") if kept else ""
+        return DemandCue(t, by, None, what, f"verb:{lemma}") if by is not None and what else None
     # "called on X": not "urged Witkoff on Wednesday", a day
     ons = [o for o in _prep_objects(t, {"on", "upon"}) if o.ent_type_ not in {"DATE", "TIME"}]
     if ons and not clauses:  # "called on X to release …": the parse may hang the clause under the phrase
@@ -1651,8 +1663,11 @@ def _is_condition(mark: Token) -> bool:
         return False
     clause = mark.head
     only = any(c.lower_ == "only" for c in (*clause.children, *clause.head.children) if c.dep_ == "advmod")
-    refusal = clause.dep_ == "advcl" and (
-        _negated(clause.head) or clause.head.lemma_.lower() in DECLINE_LEMMAS
+    refusal = (
+        clause.dep_ == "advcl"
+        and (_negated(clause.head) or clause.head.lemma_.lower() in DECLINE_LEMMAS)
+        # "we will reject any deal if …", not "voters would reject it if …" (a forecast of others' refusal)
+        and not any(s.pos_ == "NOUN" and s.ent_type_ == "" for s in _subjects(clause.head))
     )
     return (
         only
@@ -1679,6 +1694,8 @@ def _condition(cast: Cast, doc: Doc, mark: Token) -> DemandCue | None:
 
 def _modal_demand(cast: Cast, doc: Doc, aux: Token) -> DemandCue | None:
     """'X said Y must/should/has to …': a demand by X of Y, when Y is another actor."""
+    if aux.lower_ == "should" and any(s.i > aux.i for s in _subjects(aux.head)):
+        return None  # "should both parties be open to it": a condition put as a question, not a demand
     if aux.dep_ == "xcomp":  # "has to decide", "needs to stop": the obligation lies on the governing verb
         verb, holder = aux, aux.head
     else:
