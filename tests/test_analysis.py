@@ -638,6 +638,37 @@ def test_who_spoke_with_whom(text: str, who: set[str] | None) -> None:
         assert (names(m.participants), m.status) == (who, "held")
 
 
+@pytest.mark.parametrize(
+    ("text", "who", "status"),
+    [
+        ("Iran-Oman talks were held in Muscat on Monday.", {"Iran", "Oman"}, "held"),
+        ("The US-China talks ended without a deal.", {"United States", "China"}, "held"),
+        ("The Putin-Trump summit was cancelled.", {"Vladimir Putin", "Donald Trump"}, "declined"),
+        (
+            "Turkey will host the next round of Ethiopia-Somalia talks in Ankara.",
+            {"Ethiopia", "Somalia"},
+            "planned",
+        ),
+    ],
+)
+def test_two_sides_joined_by_a_hyphen_name_the_meeting(text: str, who: set[str], status: str) -> None:
+    (m,) = rules(text).meetings
+    assert (names(m.participants), m.status) == (who, status)
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("Lula refused to take part in talks with Maduro.", "declined"),
+        ("Lula would not participate in talks with Maduro.", "declined"),
+        ("Lula took part in talks with Maduro on Monday.", "held"),
+        ("Lula did not take part in the talks with Maduro.", None),  # no contact
+    ],
+)
+def test_taking_part_in_a_meeting_sets_its_status(text: str, status: str | None) -> None:
+    assert [m.status for m in rules(text).meetings] == ([status] if status else [])
+
+
 def test_an_office_named_by_country_is_the_holder_the_article_names() -> None:
     text = (
         "Iranian Foreign Minister Hossein Amir-Abdollahian and Saudi Foreign Minister Faisal bin Farhan arrived "

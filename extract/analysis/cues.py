@@ -363,6 +363,10 @@ def _status(trigger: Token) -> MeetingStatus | None:
         return None  # "left the G7 summit without meeting with Trump": no contact
     if _took_place(trigger):
         return "held"
+    part = _taking_part(trigger) if trigger.pos_ in {"NOUN", "PROPN"} else None
+    if part is not None and _negated(part):  # "would not participate in talks with …": a refusal
+        will = {c.lower_ for c in part.children if c.dep_ == "aux"} & (_FUTURE | {"would"})
+        return "declined" if will else None
     if _journey_purpose(trigger):  # "will travel to Beijing next week to meet Xi": the journey's tense
         return "planned" if _arranged(trigger.head) else _status(trigger.head)
     governing = next((g for g in _governors(trigger, 3) if g.pos_ in {"VERB", "AUX"}), None)
@@ -445,12 +449,33 @@ def _journey_purpose(t: Token) -> bool:
     )
 
 
+_TAKING_PART = {"participate", "part", "engage", "join", "attend", "enter"}
+
+
+def _taking_part(trigger: Token) -> Token | None:
+    """'would not participate in conversations with …', 'refused to take part in talks', 'will not attend the
+    summit': the verb by which someone takes part in a meeting named by a noun."""
+    head = trigger.head
+    if trigger.dep_ == "pobj" and head.lower_ == "in":
+        head = head.head
+        if head.lemma_.lower() == "part" and head.dep_ == "dobj":
+            head = head.head
+    elif trigger.dep_ != "dobj":
+        return None
+    lemma = head.lemma_.lower()
+    if head.pos_ not in {"VERB", "AUX"} or lemma not in _TAKING_PART | {"take"}:
+        return None
+    return head
+
+
 def _took_place(trigger: Token) -> bool:
     """'agreed … during their meeting', 'signed after talks': a meeting that times a past act took place,
     whatever that act was (agreeing to something is not planning the meeting)."""
     prep = trigger.head
     if trigger.dep_ != "pobj" or prep.lower_ not in {"after", "during", "following", "at", "in"}:
         return False
+    if _taking_part(trigger) is not None:
+        return False  # "took part in talks": the verb is the meeting's, not an act it times
     verb = prep.head
     while verb.tag_ == "VB" and verb.dep_ == "xcomp":  # "agreed to resume … during their meeting"
         verb = verb.head
@@ -1036,6 +1061,7 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         o for o in _prep_objects(t, {"in", "at"}) if o.ent_type_ in {"GPE", "LOC", "FAC"} or o.pos_ == "NOUN"
     ]
     pair = _prep_objects(t, {"between"}) + [b for o in places for b in _prep_objects(o, {"between"})]
+    pair = pair or _hyphen_pair(cast, t)
     between = _participants(cast, doc, pair)
     if len(between) == 1:  # "between Rwanda's Kagame and … Lourenco", parsed as one phrase: its people
         inner = [d for o in pair for d in o.subtree if (m := cast.at_token(d.i)) and m.kind == "person"]
@@ -1165,6 +1191,27 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
 
 
 _VISITS = {"visit", "trip"}
+
+
+def _hyphen_pair(cast: Cast, t: Token) -> list[Token]:
+    """'the US-China talks', 'a Putin-Trump summit', 'Ethiopia-Somalia talks': two sides joined by a hyphen
+    in front of the meeting noun."""
+    first = next((c for c in t.children if c.dep_ == "compound"), None)
+    if first is None:
+        return []
+    toks = sorted(x for x in first.subtree if x.i < t.i)
+    dashes = [x for x in toks if x.text in {"-", "–", "—"}]
+    if len(dashes) != 1:
+        return []
+    named: dict[str, int] = {}
+    for x in toks:
+        m = cast.at_token(x.i)
+        if m is not None and m.kind in _ACTOR_KINDS:
+            named.setdefault(m.key, x.i)
+    sides = sorted(named.values())
+    if len(sides) != 2 or not sides[0] < dashes[0].i < sides[1]:
+        return []
+    return [t.doc[i] for i in sides]
 
 
 def _visit_noun(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
