@@ -1308,6 +1308,15 @@ def test_what_a_relative_clause_demands_is_the_noun_it_is_on() -> None:
     assert (d.by.canonical, d.demand) == ("Russia", "the eastern territory")
 
 
+def test_his_after_an_office_of_someone_is_the_office_holders() -> None:
+    """'Trump's special envoy, following his meeting with Maduro': the envoy met Maduro, not Trump."""
+    text = (
+        "Six Americans returned to the United States with President Donald Trump's special envoy, following "
+        "his meeting with President Nicolas Maduro."
+    )
+    assert all("Donald Trump" not in names(m.participants) for m in rules(text).meetings)
+
+
 def test_the_one_told_is_the_pronoun_that_must_act() -> None:
     (d,) = rules("Xi told Macron they must jointly respond to global challenges.").demands
     assert (d.by.canonical, d.of and d.of.canonical) == ("Xi Jinping", "Emmanuel Macron")

@@ -160,8 +160,17 @@ def antecedent(
     for m in near:
         if m.head >= 0 and doc[m.head].dep_ in _SUBJ:
             return m  # a role here ('a State Department spokesman said … He added') is nobody named
-    people = [m for m in near if m.kind == "person"]
+    # "Trump's special envoy, following his meeting with Maduro": "his" is the envoy's, not the possessor's
+    people = [m for m in near if m.kind == "person" and not _owns_an_office(doc, m)]
     return people[0] if people else None
+
+
+def _owns_an_office(doc: Doc, m: Mention) -> bool:
+    """'Trump's special envoy', 'Putin's spokesman': a person named as the one an office serves."""
+    if m.head < 0:
+        return False
+    tok = doc[m.head]
+    return tok.dep_ == "poss" and tok.head.lemma_.lower() in ROLE_NOUNS
 
 
 def _actor_of(cast: Cast, doc: Doc, tok: Token) -> Mention | None:
