@@ -605,6 +605,15 @@ def test_a_visit_at_home_or_by_nobody_named_is_no_meeting(text: str) -> None:
             "another meeting with Ebrahim Raisi, President of Iran.",
             {"Subrahmanyam Jaishankar", "Ebrahim Raisi"},
         ),
+        (
+            "Guterres then held a meeting with Yvan Gil Pinto, Minister for Foreign Affairs of Venezuela, then "
+            "another meeting with Hasan Mahmud, Minister for Foreign Affairs of Bangladesh.",
+            {"Hasan Mahmud"},
+        ),
+        (
+            "Modi held a meeting with Biden, followed by a meeting with Kishida.",
+            {"Joe Biden", "Fumio Kishida"},
+        ),
     ],
 )
 def test_a_second_meeting_joined_to_the_first_is_a_meeting_of_its_own(text: str, partners: set[str]) -> None:
@@ -636,6 +645,12 @@ def test_who_spoke_with_whom(text: str, who: set[str] | None) -> None:
     else:
         (m,) = meetings
         assert (names(m.participants), m.status) == (who, "held")
+
+
+def test_a_meeting_with_a_visiting_envoy_is_with_the_envoy() -> None:
+    text = "Museveni made the remarks during a meeting with visiting United Nations Special Envoy to Sudan Ramtane Lamamra on Monday."
+    (m,) = rules(text).meetings
+    assert names(m.participants) == {"Yoweri Museveni", "Ramtane Lamamra"}
 
 
 @pytest.mark.parametrize(

@@ -750,8 +750,19 @@ def _prep_objects(tok: Token, preps: set[str]) -> list[Token]:
         o
         for p in tok.children
         if p.dep_ == "prep" and p.lower_ in preps
-        for o in p.children
-        if o.dep_ == "pobj"
+        for o in [*(c for c in p.children if c.dep_ == "pobj"), *_visiting(p)]
+    ]
+
+
+def _visiting(prep: Token) -> list[Token]:
+    """'a meeting with visiting UN Special Envoy to Sudan Ramtane Lamamra': the parse may read "visiting" as
+    a verb whose object is the title and the name: the one visiting is the object of the preposition."""
+    return [
+        o
+        for c in prep.children
+        if c.dep_ == "pcomp" and c.lower_ == "visiting"
+        for o in [c, *c.subtree]
+        if o.dep_ in {"dobj", "pobj"} and o.pos_ == "PROPN"
     ]
 
 
@@ -1044,9 +1055,9 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
             None  # "spoke at a news conference", "a joint press conference": the press is met, not each other
         )
     anchor = t
-    while (
-        anchor.dep_ == "conj"
-    ):  # "held a meeting with A, and another meeting with B": where the first stands
+    # "held a meeting with A, and another meeting with B", "…, then another meeting with B": where the
+    # first one stands (the parse may join the second to the first, or to its partner)
+    while anchor.dep_ in {"conj", "appos"}:
         up = anchor.head
         if up.dep_ == "pobj" and up.head.lower_ == "with" and up.head.head.lemma_.lower() in MEETING_NOUNS:
             up = up.head.head  # the parse may join the second meeting to the first one's partner
@@ -1106,6 +1117,17 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         for c in x.children
         if c.dep_ == "acl" and c.lemma_.lower() in OCCUR_LEMMAS | PLAN_LEMMAS and c.tag_ == "VBN"
     ]
+    # "he held a meeting with A, followed by a meeting with B": B's meeting has the first one's host
+    if anchor.dep_ == "pobj" and head.dep_ == "agent" and head.head.lemma_.lower() == "follow":
+        hosts = next(
+            (_subjects(v) for v in head.head.ancestors if v.pos_ in {"VERB", "AUX"} and _subjects(v)), []
+        )
+        if not hosts:  # the parse may hang the phrase on the first partner's name: the sentence's subject
+            hosts = [x for x in t.sent if x.dep_ == "nsubj" and x.i < t.i][:1]
+        sides = _participants(cast, doc, [*hosts, *_prep_objects(t, {"with"})])
+        if len(sides) >= 2 and all(m.kind != "group" for m in sides):
+            host_verb = hosts[0].head
+            return MeetingCue(t, sides, _status(host_verb) or "held", _location(t, cast))
     # "revealed details of a call held with Trump on Wednesday": the partner on the participle, and the one
     # whose call it was, the subject of the clause around it
     partnered = [c for c in done if c.head.i == t.i and _prep_objects(c, {"with"})]
