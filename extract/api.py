@@ -33,6 +33,7 @@ from schemas import (
 )
 
 from ._portal import call_on_loop_thread, run_blocking
+from .analysis.actors import default_gazetteer
 from .analysis.grounding import locate
 from .analysis.text import check_text
 from .errors import ConfigError
@@ -456,16 +457,21 @@ def _key(actor: Actor) -> str:
     return (actor.canonical or actor.name).lower()
 
 
+def _same_place(a: str, b: str) -> bool:
+    """'Tokyo' and 'the Prime Minister's office in Tokyo', 'Tokyo' and 'Japan' (a capital and its country)."""
+    if a.lower() in b.lower() or b.lower() in a.lower():
+        return True
+    gaz = default_gazetteer()
+    here, there = gaz.exact(a), gaz.exact(b)
+    return here is not None and there is not None and here.kind == "country" and here.id == there.id
+
+
 def _compatible(a: Meeting, b: Meeting) -> bool:
     """Two mentions can be one meeting unless they say different days or places ('met Xi in May … met Xi
     again in Osaka in June'), or one is a meeting of more people in a sentence of its own."""
     if a.date and b.date and a.date != b.date:
         return False
-    if (
-        a.location
-        and b.location
-        and not (a.location.lower() in b.location.lower() or b.location.lower() in a.location.lower())
-    ):
+    if a.location and b.location and not _same_place(a.location, b.location):
         return False
     return _people(a) == _people(b) or a.evidence[0].start == b.evidence[0].start
 

@@ -185,6 +185,23 @@ def test_initials_given_to_a_name_are_that_person() -> None:
     assert {s.speaker.canonical for s in rules(text).statements} == {"Ana Kovacevic"}
 
 
+def test_a_surname_that_begins_with_particles_is_the_full_name() -> None:
+    text = (
+        "Araghchi met his Omani counterpart, Badr bin Hamad Al Busaidi, in Muscat. Araghchi held talks with "
+        "Al Busaidi on Saturday. Later von der Leyen said the talks mattered."
+    )
+    cast = find_cast(nlp.parse(text))
+    keys = {m.text: m.key for m in cast.mentions if m.kind == "person"}
+    assert keys["Al Busaidi"] == "Badr bin Hamad Al Busaidi"
+    assert keys["von der Leyen"] == "Ursula von der Leyen"
+
+
+def test_a_possessive_before_the_subject_is_the_subjects() -> None:
+    text = "Witkoff will lead the US team. In his meeting with Al Busaidi, Araghchi praised Oman."
+    (m,) = rules(text).meetings
+    assert names(m.participants) == {"Abbas Araghchi", "Al Busaidi"}
+
+
 def test_countries_institutions_and_outlets_are_kinds_of_their_own() -> None:
     cast = find_cast(nlp.parse("The European Union and Iran spoke, Reuters reported."))
     kinds = {m.text: m.kind for m in cast.mentions}
@@ -651,6 +668,34 @@ def test_a_meeting_with_a_visiting_envoy_is_with_the_envoy() -> None:
     text = "Museveni made the remarks during a meeting with visiting United Nations Special Envoy to Sudan Ramtane Lamamra on Monday."
     (m,) = rules(text).meetings
     assert names(m.participants) == {"Yoweri Museveni", "Ramtane Lamamra"}
+
+
+@pytest.mark.parametrize(
+    ("text", "who"),
+    [
+        (
+            "A Russian delegation led by Foreign Minister Sergey Lavrov met with a US team headed by Secretary "
+            "of State Marco Rubio in Riyadh.",
+            {"Sergey Lavrov", "Marco Rubio"},
+        ),
+        (
+            "Modi said his two-day visit to Washington was at the invitation of Trump.",
+            {"Narendra Modi", "Donald Trump"},
+        ),
+    ],
+)
+def test_the_person_who_leads_a_delegation_or_invited_a_visit_takes_part(text: str, who: set[str]) -> None:
+    (m,) = rules(text).meetings
+    assert names(m.participants) == who
+
+
+def test_a_meeting_in_a_capital_and_in_its_country_is_one() -> None:
+    text = (
+        "Yoon and Kishida held a summit meeting in Tokyo on Thursday.\n\n"
+        "Yoon met Kishida at his official residence for two sessions during his two-day visit to Japan."
+    )
+    (m,) = rules(text).meetings
+    assert m.location == "Tokyo" and len(m.evidence) == 2
 
 
 @pytest.mark.parametrize(
@@ -1310,6 +1355,7 @@ def test_a_demand_an_institution_makes_and_its_spokesman_repeats_is_the_spokesma
             "Macron urged Russia and Belarus to withdraw their troops.",
             {"Emmanuel Macron"},
         ),  # two asked, one asking
+        ("Blinken and other American diplomats urged Baku to talk.", {"Antony Blinken"}),  # a group is no one
     ],
 )
 def test_a_demand_made_by_two_is_made_by_each(text: str, by: set[str]) -> None:

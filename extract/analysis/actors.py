@@ -176,8 +176,23 @@ def _is_name_token(t: Token, gaz: Gazetteer | None = None) -> bool:
     if t.lower_ in _PARTICLES and t.is_lower and 0 < t.i < len(t.doc) - 1:
         # "Ursula von der Leyen", "Lula da Silva": a particle between parts of a name
         prev, nxt = t.nbor(-1), t.nbor(1)
-        return (prev.tag_ in _NAME_TAGS or prev.lower_ in _PARTICLES) and (
+        if (prev.tag_ in _NAME_TAGS or prev.lower_ in _PARTICLES) and (
             nxt.is_title or nxt.lower_ in _PARTICLES
+        ):
+            return True
+        # "Later von der Leyen said", "met bin Salman": a surname that begins with its particles
+        k = t.i
+        while k + 1 < len(t.doc) and t.doc[k + 1].lower_ in _PARTICLES and t.doc[k + 1].is_lower:
+            k += 1
+        last = t.doc[k + 1] if k + 1 < len(t.doc) else None
+        return (
+            t.lower_ != "-"
+            and k - t.i <= 1
+            and last is not None
+            and last.is_title
+            and last.tag_ in _NAME_TAGS
+            and gaz is not None
+            and gaz.is_particle_surname(t.doc[t.i : k + 2].text)
         )
     if t.text == "-" and not t.whitespace_ and t.i > 0 and not t.nbor(-1).whitespace_:
         # "Eui-kyeom", "Jae-in": a hyphen inside a name joins its parts
@@ -471,6 +486,12 @@ def find_cast(
                 continue  # the same person again, or a cut-off form of a longer name ("Ursula von")
             if _one_word(doc, n) and any(_same_person(surface, k) for k in people):
                 continue  # "Al-Thani" after "Mohammed bin Abdulrahman Al-Thani": a surname, not a full name
+            if words[0] in _PARTICLES and any(
+                len(normalize_name(k).split()) > len(words)
+                and normalize_name(k).split()[-len(words) :] == words
+                for k in people
+            ):
+                continue  # "Al Busaidi" after "Badr bin Hamad Al Busaidi", "von der Leyen": the surname
             people[surface] = n.entry or _known(gaz, surface)
     for n, kind in kinds:
         if n.entry is not None and n.entry.kind == "person" and n.end - n.start == 1:
@@ -565,7 +586,9 @@ def _one_word(doc: Doc, n: _Name) -> bool:
 
 def _known(gaz: Gazetteer, surface: str) -> Entry | None:
     m = gaz.match(surface)
-    return m.entry if m.entry is not None and m.entry.kind == "person" else None
+    if m.entry is not None and m.entry.kind == "person":
+        return m.entry
+    return gaz.by_particle_surname(surface)  # "bin Salman", "von der Leyen" on their own
 
 
 def _resolve(

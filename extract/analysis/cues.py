@@ -140,6 +140,15 @@ def antecedent(
     named before it (within a few sentences); never one of `skip`."""
     near = [m for m in cast.before(pos, kinds=("person", "role")) if pos - m.end < 700 and m.key not in skip]
     here = doc.char_span(pos, pos + 1, alignment_mode="expand")
+    if here is not None and here[0].lower_ in {"his", "her"}:
+        # "In his meeting with Al Busaidi, Araqchi expressed …", "During her visit, Baerbock met …": a
+        # possessive in a phrase set before the clause's subject is the subject's
+        tok = here[0]
+        root = tok.sent.root
+        later = [c for c in root.children if c.dep_ in _SUBJ and c.i > tok.i and tok not in c.subtree]
+        found = cast.at_token(later[0].i) if later and tok.i < root.i else None
+        if found is not None and found.kind == "person" and found.key not in skip:
+            return found
     if here is not None:
         # a subject earlier in the same sentence; else the main clause's subject of the sentence before
         # ("Michel said Aliyev and Pashinyan had narrowed … He said …" is Michel)
@@ -603,6 +612,20 @@ def _enough(mentions: Sequence[Mention]) -> bool:
     return len(mentions) >= 2 or reciprocal(mentions)
 
 
+def _led_by(cast: Cast, doc: Doc, t: Token) -> Token | None:
+    """'a Russian delegation led by Foreign Minister Sergey Lavrov', 'a US team headed by Marco Rubio': the
+    named person who leads the group stands for it."""
+    if not (_people_noun(t) or t.lemma_.lower() == "team"):
+        return None
+    for c in t.children:
+        if c.dep_ == "acl" and c.lemma_.lower() in {"lead", "head"} and c.tag_ == "VBN":
+            for a in (a for p in c.children if p.dep_ == "agent" for a in p.children if a.dep_ == "pobj"):
+                m = _actor_of(cast, doc, a)
+                if m is not None and m.kind == "person":
+                    return a
+    return None
+
+
 def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
     """Named actors first; unnamed groups ('former US officials') only fill a side nobody is named on; a
     plural reference ('the two leaders met') stands alone or not at all."""
@@ -620,7 +643,8 @@ def _participants(cast: Cast, doc: Doc, toks: Iterable[Token]) -> list[Mention]:
             _actor_of(cast, doc, x) or _sides(cast, doc, x) for m in members for x in (m, *m.conjuncts)
         ):
             members = []  # "leaders of the Pacific island nations": nobody named inside, the group itself
-        expanded += members or [t]
+        leader = _led_by(cast, doc, t)
+        expanded += [leader] if leader is not None else members or [t]
         office.update({m.i: t for x in members for m in (x, *x.conjuncts)})
         # "vice president Maros Sefcovic and Michael Gove met": the office's name in apposition
         expanded += [c for c in t.children if c.dep_ == "appos"]
@@ -1272,6 +1296,13 @@ def _visit_noun(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     if visitor is None or visitor.kind not in {"person", "country"} or len(hosts) != 1:
         return None
     place, host = hosts[0]
+    # "his visit to Washington was at the invitation of Trump": the one who invited is the host
+    invitations = [
+        x for v in (t, t.head) for x in _prep_objects(v, {"at"}) if x.lemma_.lower() == "invitation"
+    ]
+    invited_by = _first_actor(cast, doc, [o for x in invitations for o in _prep_objects(x, {"of", "from"})])
+    if invited_by is not None and invited_by.key != visitor.key:
+        return MeetingCue(t, [visitor, invited_by], _status(t), _entity_text(place))
     known = cast.people.get(visitor.key)
     if visitor.key == host.key or (known is not None and known.country == host.key):
         return None  # "Biden's trip to Ohio", a leader travelling at home
@@ -1418,7 +1449,7 @@ def _each_demander(cast: Cast, doc: Doc, cue: DemandCue) -> list[DemandCue]:
         m
         for c in first.conjuncts
         if (m := _actor_of(cast, doc, c)) is not None
-        and m.kind in _ACTOR_KINDS
+        and m.kind in {"person", "country", "organization"}  # not "other American diplomats"
         and m.key != cue.by.key
         and (cue.of is None or m.key != cue.of.key)
     ]

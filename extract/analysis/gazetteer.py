@@ -158,6 +158,25 @@ class GazMatch:
     candidates: tuple[str, ...] = ()  # entry ids, when ambiguous
 
 
+_NAME_PARTICLES = {
+    "von",
+    "van",
+    "der",
+    "den",
+    "de",
+    "da",
+    "das",
+    "dos",
+    "du",
+    "la",
+    "le",
+    "bin",
+    "ibn",
+    "al",
+    "el",
+}
+
+
 @dataclass
 class Gazetteer:
     entries: dict[str, Entry] = field(default_factory=dict)
@@ -167,10 +186,15 @@ class Gazetteer:
         self._surname: dict[str, set[str]] = {}
         # people by the first letter of each of their surnames: fuzzy matching compares within one letter
         self._by_initial: dict[str, list[Entry]] = {}
+        self._particle_tails: dict[str, set[str]] = {}  # "von der leyen", "bin salman", "al thani"
         for e in self.entries.values():
             for n in e.names:
                 self._alias.setdefault(normalize_name(n), set()).add(e.id)
                 words = normalize_name(n).split()
+                if e.kind == "person":
+                    for i in range(1, len(words) - 1):
+                        if words[i] in _NAME_PARTICLES:
+                            self._particle_tails.setdefault(" ".join(words[i:]), set()).add(e.id)
                 if e.kind == "person" and len(words) >= 2:
                     self._surname.setdefault(words[-1], set()).add(e.id)
                     bucket = self._by_initial.setdefault(words[-1][:1], [])
@@ -181,6 +205,15 @@ class Gazetteer:
         for e in self.entries.values():
             if e.capital and normalize_name(e.capital) not in self._alias:
                 self._alias[normalize_name(e.capital)] = {e.id}
+
+    def is_particle_surname(self, name: str) -> bool:
+        """'von der Leyen', 'bin Salman': the end of a known person's name, from a particle on."""
+        return normalize_name(name) in self._particle_tails
+
+    def by_particle_surname(self, name: str) -> Entry | None:
+        """The one known person whose name ends with this particle-led surname ('bin Salman')."""
+        ids = self._particle_tails.get(normalize_name(name), set())
+        return self.entries[next(iter(ids))] if len(ids) == 1 else None
 
     def get(self, entry_id: str) -> Entry:
         return self.entries[entry_id]
