@@ -701,6 +701,32 @@ def test_a_meeting_in_a_capital_and_in_its_country_is_one() -> None:
 @pytest.mark.parametrize(
     ("text", "who", "status"),
     [
+        (
+            "Erdogan will attend the NATO summit in Vilnius next week.",
+            {"Recep Tayyip Erdoğan", "NATO"},
+            "planned",
+        ),
+        (
+            "Modi addressed the summit of the Shanghai Cooperation Organisation in Astana.",
+            {"Narendra Modi", "Shanghai Cooperation Organisation"},
+            "held",
+        ),
+        (
+            "Speaking at a summit of the CSTO security bloc in Armenia last week, Tokayev called for peace.",
+            {"Kassym-Jomart Tokayev", "Collective Security Treaty Organization"},
+            "held",
+        ),
+        ("Xi skipped the G20 summit in New Delhi.", {"Xi Jinping", "G20"}, "declined"),
+    ],
+)
+def test_a_person_at_a_bodys_gathering_meets_the_body(text: str, who: set[str], status: str) -> None:
+    (m,) = rules(text).meetings
+    assert (names(m.participants), m.status) == (who, status)
+
+
+@pytest.mark.parametrize(
+    ("text", "who", "status"),
+    [
         ("Iran-Oman talks were held in Muscat on Monday.", {"Iran", "Oman"}, "held"),
         ("The US-China talks ended without a deal.", {"United States", "China"}, "held"),
         ("The Putin-Trump summit was cancelled.", {"Vladimir Putin", "Donald Trump"}, "declined"),

@@ -826,6 +826,8 @@ def meeting_cues(cast: Cast, doc: Doc, sent: Span) -> list[MeetingCue]:
             cue = _noun_meeting(cast, doc, t) if lemma in MEETING_NOUNS else None
             if cue is None and lemma in _VISITS:
                 cue = _visit_noun(cast, doc, t)
+            if cue is None and lemma in _GATHERINGS:
+                cue = _attending(cast, doc, t)
         elif t.pos_ == "NOUN" and lemma == "round" and _one_more(t) and not _prep_objects(t, {"of"}):
             cue = _noun_meeting(cast, doc, t)  # "another round is planned for next week": of the talks before
         else:
@@ -1246,6 +1248,44 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
 
 
 _VISITS = {"visit", "trip"}
+_GATHERINGS = {"summit", "meeting", "session", "conference"}
+# taking part in a gathering, or staying away from it ("skipped the G20 summit")
+_ATTENDING = {"attend", "address", "join", "participate", "speak", "chair", "host", "skip", "miss", "boycott"}
+_TO_A_GATHERING = {"travel", "go", "head", "depart", "leave", "fly", "arrive"}
+
+
+def _attending(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
+    """'Guterres attended the Third South Summit of the Group of 77', 'Speaking at a summit of the CSTO …,
+    Tokayev said', 'Erdogan will attend the NATO summit in Vilnius': a person at a body's gathering meets
+    that body (the text names no other attendee)."""
+    verb: Token | None = None
+    if t.dep_ == "dobj" and t.head.lemma_.lower() in _ATTENDING:
+        verb = t.head
+    elif t.dep_ == "pobj" and t.head.dep_ == "prep" and t.head.head.pos_ in {"VERB", "AUX"}:
+        v = t.head.head
+        if (v.lemma_.lower(), t.head.lower_) in {("speak", "at"), ("participate", "in"), ("take", "in")} or (
+            v.lemma_.lower() in _TO_A_GATHERING and t.head.lower_ in {"to", "for"}
+        ):
+            verb = v
+    if verb is None:
+        return None
+    subjects = _subjects(verb)
+    if not subjects and verb.tag_ == "VBG" and verb.dep_ == "advcl":
+        subjects = _subjects(verb.head)  # "Speaking at a summit …, Tokayev said"
+    attendee = _first_actor(cast, doc, subjects)
+    members = _prep_objects(t, {"of"})
+    bodies = [*members, *(c for x in (t, *members) for c in x.children if c.dep_ in {"compound", "poss"})]
+    named = [m for b in bodies if (m := _actor_of(cast, doc, b)) is not None]
+    body = next(
+        (m for m in [*named, *_participants(cast, doc, bodies)] if m.kind in {"organization", "group"}), None
+    )
+    if attendee is None or attendee.kind != "person" or body is None or body.key == attendee.key:
+        return None
+    lemma = verb.lemma_.lower()
+    status = "declined" if lemma in {"skip", "miss", "boycott"} else _status(verb)
+    if status == "proposed" and verb.tag_ == "VBG":
+        status = "held"  # "Speaking at a summit …, Tokayev called for …": the call is no proposal to meet
+    return MeetingCue(t, [attendee, body], status, _location(t, cast) or _location(verb, cast))
 
 
 def _hyphen_pair(cast: Cast, t: Token) -> list[Token]:
