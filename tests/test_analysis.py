@@ -652,6 +652,11 @@ def test_a_second_meeting_joined_to_the_first_is_a_meeting_of_its_own(text: str,
             {"Claudia Sheinbaum", "Donald Trump"},
         ),
         ("Putin and Lavrov spoke with the press in Moscow.", None),
+        (
+            "Witkoff also held separate discussions with Benjamin Netanyahu.",
+            {"Steve Witkoff", "Benjamin Netanyahu"},
+        ),
+        ("Blinken said discussions about the tariffs would continue.", None),
         ("Putin and Lavrov spoke at a news conference in Moscow.", None),
     ],
 )

@@ -828,6 +828,10 @@ def meeting_cues(cast: Cast, doc: Doc, sent: Span) -> list[MeetingCue]:
                 cue = _visit_noun(cast, doc, t)
             if cue is None and lemma in _GATHERINGS:
                 cue = _attending(cast, doc, t)
+        elif t.pos_ == "NOUN" and t.lower_ == "discussions" and _prep_objects(t, {"with"}):
+            cue = _noun_meeting(
+                cast, doc, t
+            )  # "held separate discussions with Netanyahu": talks by another name
         elif t.pos_ == "NOUN" and lemma == "round" and _one_more(t) and not _prep_objects(t, {"of"}):
             cue = _noun_meeting(cast, doc, t)  # "another round is planned for next week": of the talks before
         else:
