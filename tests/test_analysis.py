@@ -1395,6 +1395,41 @@ def test_a_demand_made_by_two_is_made_by_each(text: str, by: set[str]) -> None:
     assert len(demands) == len(by)
 
 
+@pytest.mark.parametrize(
+    ("text", "by", "of"),
+    [
+        (
+            "Von der Leyen said any progress would depend on a clear commitment from Turkey to keep the momentum.",
+            {"Ursula von der Leyen"},
+            "Turkey",
+        ),
+        (
+            "Burhan said the talks were contingent on the return of the displaced to their homes.",
+            {"Abdel Fattah al-Burhan"},
+            None,
+        ),
+        (
+            "Qatar said it has suspended its mediation until both sides show a willingness to negotiate.",
+            {"Qatar"},
+            None,
+        ),
+        (
+            "Neither Brazil nor Colombia plan to recognize the result until the tallies are published.",
+            {"Brazil", "Colombia"},
+            None,
+        ),
+    ],
+)
+def test_conditions_set_by_dependence_or_until(text: str, by: set[str], of: str | None) -> None:
+    demands = rules(text).demands
+    assert {d.by.canonical for d in demands} == by
+    assert {d.of.canonical if d.of else None for d in demands} == {of}
+
+
+def test_what_depends_on_nobody_sets_no_condition() -> None:
+    assert rules("Analysts said the outcome would depend on the markets.").demands == []
+
+
 def test_what_a_relative_clause_demands_is_the_noun_it_is_on() -> None:
     (d,) = rules("Ukraine cannot cede the eastern territory, which Russia is demanding.").demands
     assert (d.by.canonical, d.demand) == ("Russia", "the eastern territory")

@@ -1450,6 +1450,10 @@ def demand_cues(cast: Cast, doc: Doc, sent: Span) -> list[DemandCue]:
             cue = _noun_demand(cast, doc, t)
         elif t.dep_ == "mark" and _is_condition(t):
             cue = _condition(cast, doc, t)
+        elif (lemma == "depend" and t.pos_ == "VERB") or (
+            lemma in {"contingent", "conditional"} and t.pos_ == "ADJ"
+        ):
+            cue = _dependence(cast, doc, t)
         elif lemma in {"need", "deserve"} and t.pos_ == "VERB" and any(c.dep_ == "dobj" for c in t.children):
             cue = _own_need(cast, doc, t)
         elif t.lower_ in _MODAL_DEMAND and t.dep_ == "aux":
@@ -1482,10 +1486,13 @@ def demand_cues(cast: Cast, doc: Doc, sent: Span) -> list[DemandCue]:
 
 def _each_demander(cast: Cast, doc: Doc, cue: DemandCue) -> list[DemandCue]:
     """'Lula and Petro called for …', 'Macron and Scholz urged Russia to …': the same demand, once by each."""
-    if cue.by is None or not cue.how.startswith("verb:"):
+    if cue.by is None or not cue.how.startswith(("verb:", "condition:")):
         return [cue]
+    t = cue.trigger
+    verbs = [t] if cue.how.startswith("verb:") else [t.head, t.head.head]  # "Neither A nor B … until …"
     first = next(
-        (s for s in _subjects(cue.trigger) if (m := _actor_of(cast, doc, s)) and m.key == cue.by.key), None
+        (s for v in verbs for s in _subjects(v) if (m := _actor_of(cast, doc, s)) and m.key == cue.by.key),
+        None,
     )
     if first is None:
         return [cue]
@@ -1811,7 +1818,12 @@ def _is_condition(mark: Token) -> bool:
     if mark.lower_ == "unless":
         return True
     if mark.lower_ == "until":  # "would not take part until Belgrade's conditions are met"
-        return mark.head.dep_ == "advcl" and _negated(mark.head.head)
+        main = mark.head.head
+        refused = _negated(main) or main.lemma_.lower() in DECLINE_LEMMAS  # "suspended its mediation until …"
+        neither = any(
+            c.lower_ == "neither" for s in _subjects(main) for c in s.children
+        )  # "Neither A nor B plan …"
+        return mark.head.dep_ == "advcl" and (refused or neither)
     if mark.lower_ != "if":
         return False
     clause = mark.head
@@ -1827,6 +1839,31 @@ def _is_condition(mark: Token) -> bool:
         or refusal
         or clause.lemma_.lower() in {"agree", "accept", "comply", "stop", "withdraw", "lift", "end"}
     )
+
+
+def _dependence(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
+    """'future assistance would depend on their choices and conduct', 'the process is contingent on the return
+    of the displaced', 'depend on a clear commitment from Turkey': a condition the speaker sets."""
+    ons = _prep_objects(t, {"on", "upon"})
+    if not ons:
+        return None
+    holder = t.head if t.dep_ in {"acomp", "amod"} else t
+    speech = _governing_speech(holder, depth=4, verbs_only=False)
+    by = _first_actor(cast, doc, _subjects(speech)) if speech is not None else None
+    if by is None:
+        return None  # "the outcome depends on the weather": nobody's condition
+    inner = [
+        x
+        for o in ons
+        for x in o.subtree
+        if x.dep_ in {"poss", "pobj"}
+        and x is not o
+        and (x.head.lower_ in {"from", "by", "of"} or x.dep_ == "poss")
+    ]
+    target = _first_actor(cast, doc, inner)
+    if target is not None and target.key == by.key:
+        target = None
+    return DemandCue(t, by, target, _clause_text(ons), f"condition:{t.lemma_.lower()}")
 
 
 def _condition(cast: Cast, doc: Doc, mark: Token) -> DemandCue | None:
