@@ -1176,6 +1176,12 @@ def test_according_to_names_the_speaker_of_reported_speech() -> None:
             'Security has improved, Obama told Americans Saturday. "Vast regions of the world are now off limits."',
             "Barack Obama",
         ),
+        # the speech verb the quote hangs from, before a nearer one the parse hangs inside the quote
+        (
+            "Trump took to social media to claim that Sheinbaum “has agreed to stop migration through Mexico” "
+            "while characterizing the call as productive.",
+            "Donald Trump",
+        ),
         # the words of a demand are the demander's
         ("Tokayev called for a “joint collective search for a formula for peace.”", "Kassym-Jomart Tokayev"),
         (

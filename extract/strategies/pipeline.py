@@ -152,7 +152,11 @@ class _EvidenceFirst:
             return named
         inside = [(x.start - 1, x.end + 1) for x in a.quotes if x.start < last.end and x.end > first.start]
         verbs = cues.speech_verbs(span, outside=inside) + cues.according_to(span)
-        verbs.sort(key=lambda v: min(abs(v.idx - q.start), abs(v.idx - q.end)))
+        # the speech verb the quote hangs from first ("took to social media to claim that Sheinbaum “has agreed
+        # …” while characterizing …": claim), then the nearest
+        quoted = a.doc.char_span(q.start, q.end, alignment_mode="expand")
+        governors = {g.i for g in quoted.root.ancestors} if quoted is not None and len(quoted) else set()
+        verbs.sort(key=lambda v: (v.i not in governors, min(abs(v.idx - q.start), abs(v.idx - q.end))))
         return cues.first_speaker(a.cast, a.doc, verbs) or self._asking(q)
 
     def _asking(self, q: Quote) -> cues.Attribution | None:
