@@ -652,6 +652,8 @@ def test_a_second_meeting_joined_to_the_first_is_a_meeting_of_its_own(text: str,
             {"Claudia Sheinbaum", "Donald Trump"},
         ),
         ("Putin and Lavrov spoke with the press in Moscow.", None),
+        ("Modi dialled Zelensky on Thursday.", {"Narendra Modi", "Volodymyr Zelenskyy"}),
+        ("Macron phoned Putin on Friday to urge him to end the war.", {"Emmanuel Macron", "Vladimir Putin"}),
         (
             "Witkoff also held separate discussions with Benjamin Netanyahu.",
             {"Steve Witkoff", "Benjamin Netanyahu"},

@@ -982,7 +982,11 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         )
     ):
         return None  # "Putin and Lavrov spoke to reporters": nobody met
-    if lemma in {"call", "receive", "welcome", "greet", "host", "visit", "invite"} and not objs:
+    if (
+        lemma
+        in {"call", "phone", "telephone", "dial", "receive", "welcome", "greet", "host", "visit", "invite"}
+        and not objs
+    ):
         return None
     if lemma in {"welcome", "greet", "receive", "host", "invite"} and not any(
         (m := _actor_of(cast, doc, o)) is not None and m.kind in {"person", "country", "organization"}

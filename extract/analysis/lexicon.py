@@ -55,8 +55,8 @@ DEMAND_LEMMAS = _words(
 DEMAND_NOUNS = _words("""appeal call condition demand plea request ultimatum""")
 # meeting predicates; a phone call or video call is a meeting too
 MEETING_LEMMAS = _words(
-    """call chat confer dine greet hold host invite lunch meet negotiate receive sit speak talk visit
-    welcome"""
+    """call chat confer dial dine greet hold host invite lunch meet negotiate phone receive sit speak talk
+    telephone visit welcome"""
 )
 # nouns that name a meeting ("talks between", "a summit", "a phone call")
 MEETING_NOUNS = _words(
