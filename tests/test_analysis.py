@@ -1438,6 +1438,19 @@ def test_what_depends_on_nobody_sets_no_condition() -> None:
     assert rules("Analysts said the outcome would depend on the markets.").demands == []
 
 
+@pytest.mark.parametrize(
+    ("text", "by"),
+    [
+        ("The G7 leaders called for an immediate ceasefire in Gaza.", "G7"),
+        ("Iranian officials demanded the release of the tanker.", "Iran"),
+        ("EAC and SADC leaders called for a ceasefire.", "EAC and SADC leaders"),
+    ],
+)
+def test_people_named_by_their_side_make_its_demand(text: str, by: str) -> None:
+    (d,) = rules(text).demands
+    assert d.by.canonical == by
+
+
 def test_what_a_relative_clause_demands_is_the_noun_it_is_on() -> None:
     (d,) = rules("Ukraine cannot cede the eastern territory, which Russia is demanding.").demands
     assert (d.by.canonical, d.demand) == ("Russia", "the eastern territory")

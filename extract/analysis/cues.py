@@ -612,6 +612,24 @@ def _enough(mentions: Sequence[Mention]) -> bool:
     return len(mentions) >= 2 or reciprocal(mentions)
 
 
+def _named_group(cast: Cast, doc: Doc, toks: list[Token]) -> Mention | None:
+    """'The G7 leaders', 'Iranian officials', 'EAC and SADC leaders': people named by the side they are of;
+    the side stands for them when it is one (G7, Iran), the phrase when they are of several."""
+    for t in toks:
+        if t.pos_ != "NOUN" or not _people_noun(t) or _own_people(t):
+            continue
+        sides = _sides(cast, doc, t) or [
+            m for o in _prep_objects(t, {"of", "from"}) if (m := _actor_of(cast, doc, o)) is not None
+        ]
+        sides = [m for m in sides if m.kind in {"country", "organization", "group"}]
+        if not sides:
+            continue
+        chunk = _group_phrase(t)
+        key = sides[0].key if len(sides) == 1 else chunk.text
+        return Mention(chunk.start_char, chunk.end_char, chunk.text, key, "group", t.i)
+    return None
+
+
 def _led_by(cast: Cast, doc: Doc, t: Token) -> Token | None:
     """'a Russian delegation led by Foreign Minister Sergey Lavrov', 'a US team headed by Marco Rubio': the
     named person who leads the group stands for it."""
@@ -1701,8 +1719,10 @@ def _verb_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
             return None
     if not (clauses or fors or objs or ons):
         return None
-    by = _first_actor(cast, doc, _subjects(t)) or _first_actor(
-        cast, doc, [a for p in t.children if p.dep_ == "agent" for a in p.children]
+    by = (
+        _first_actor(cast, doc, _subjects(t))
+        or _first_actor(cast, doc, [a for p in t.children if p.dep_ == "agent" for a in p.children])
+        or _named_group(cast, doc, _subjects(t))
     )
     if by is None and lemma == "require" and any(s.pos_ != "PRON" or s.lower_ == "it" for s in _subjects(t)):
         return None  # "it requires coalitions", "the deal requires approval": a need, nobody's demand
