@@ -603,6 +603,7 @@ def test_a_visit_with_no_host_named_is_a_meeting_with_the_country(
     [
         "Biden's trip to Washington was delayed.",  # at home
         "The foreign minister paid a visit to Oman on Monday.",  # nobody named
+        "Kim is the highest-ranking North Korean official to visit the U.S. in 18 years.",  # an office's record
     ],
 )
 def test_a_visit_at_home_or_by_nobody_named_is_no_meeting(text: str) -> None:
@@ -1508,6 +1509,8 @@ def test_two_things_asked_in_one_sentence_are_two_demands() -> None:
         # a question put to someone, and a condition put as a question
         "Before the talks, Kovac was asked if she would raise the border dispute with Maric.",
         "Kovac said she is ready to mediate “should both sides be open to her involvement”.",
+        # a shove, not a demand
+        "Poland accused Lukashenko of bringing migrants to the border and then pushing them across.",
         # a forecast of what others will refuse
         "Kovac warned that voters would reject any deal if the border were handed to Maric.",
     ],

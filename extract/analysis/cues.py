@@ -1029,7 +1029,11 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     if lemma == "visit":  # a visit to a place is a meeting with its hosts, or the country when none is named
         visitors = {s.i for s in subjects}
         hosted_by_country = not any(m.kind == "person" and m.head not in visitors for m in people)
-        if not hosted_by_country or _purpose_meeting(t):
+        # "the highest-ranking North Korean official to visit the U.S. in 18 years": an office, not a visit
+        unnamed = not any(
+            m.head in visitors and m.key in cast.people and m.kind in {"person", "country"} for m in people
+        )
+        if not hosted_by_country or _purpose_meeting(t) or unnamed:
             # "visited Kyiv, where he met Zelenskyy", "will visit Pyongyang for talks with Choe": the people
             # met, in a meeting of their own
             people = [m for m in people if m.kind != "country" or m.head in visitors]
@@ -1734,8 +1738,8 @@ def _verb_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
     elif lemma in _ASKING and objs:
         target = _first_actor(cast, doc, objs)
         what_toks = clauses or fors or [o for o in objs if _first_actor(cast, doc, [o]) is None]
-        if lemma in {"ask", "want"} and not (clauses or fors):
-            return None  # "asked the diplomat", "wants peace": no demand made of anyone
+        if lemma in {"ask", "want", "push"} and not (clauses or fors):
+            return None  # "asked the diplomat", "wants peace", "pushing them across the border": no demand
     elif clauses:
         c = clauses[0]
         subj = [x for x in c.children if x.dep_ in _SUBJ]
