@@ -202,6 +202,20 @@ def test_a_possessive_before_the_subject_is_the_subjects() -> None:
     assert names(m.participants) == {"Abbas Araghchi", "Al Busaidi"}
 
 
+def test_an_acronym_is_nobodys_surname() -> None:
+    """'KAN', Israel's public broadcaster, is not Naoto Kan."""
+    cast = find_cast(
+        nlp.parse("Israeli public broadcaster KAN, citing unnamed sources, said the talks had stalled.")
+    )
+    assert all(m.key != "Naoto Kan" for m in cast.mentions)
+
+
+def test_former_officials_are_known_by_their_full_names() -> None:
+    text = "Swaraj will meet Frattini on the sidelines of the UN General Assembly in New York."
+    (m,) = rules(text).meetings
+    assert names(m.participants) == {"Sushma Swaraj", "Franco Frattini"}
+
+
 def test_countries_institutions_and_outlets_are_kinds_of_their_own() -> None:
     cast = find_cast(nlp.parse("The European Union and Iran spoke, Reuters reported."))
     kinds = {m.text: m.kind for m in cast.mentions}
@@ -578,6 +592,12 @@ def test_a_meetings_place_from_a_welcome_or_the_visit_it_is_part_of(text: str, w
         ),
         ("Blinken's visit to China was postponed.", {"Antony Blinken", "China"}, "declined"),
         ("Blinken is scheduled to visit Israel on Monday.", {"Antony Blinken", "Israel"}, "planned"),
+        # the one invited is the visitor, and the visit is put forward
+        (
+            "Peiris extended an invitation to Jaishankar to undertake an official visit to Sri Lanka in March.",
+            {"Subrahmanyam Jaishankar", "Sri Lanka"},
+            "proposed",
+        ),
         # the people met there make the meeting, not the country
         (
             "Kishida visited Kyiv on Tuesday, where he met President Volodymyr Zelenskyy.",

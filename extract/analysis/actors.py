@@ -512,7 +512,8 @@ def find_cast(
                 or _first_names(people, surface)
             ):
                 continue
-            entry = gaz.match(surface).entry
+            # an acronym ("KAN", a broadcaster) is nobody's surname; only an exact alias makes it a person
+            entry = gaz.exact(surface) if surface.isupper() else gaz.match(surface).entry
             if entry is not None and entry.kind == "person":
                 people.setdefault(entry.canonical, entry)
             elif (

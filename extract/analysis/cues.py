@@ -1352,6 +1352,11 @@ def _visit_noun(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
             t.head.head
         )  # "flew to Juba on a visit", "is on a state visit to China", "arrived … for a visit"
     visitors = [c for c in t.children if c.dep_ == "poss"] + _prep_objects(t, {"by"})
+    invited = verb is not None and verb.dep_ in {"acl", "xcomp"} and verb.head.lemma_.lower() == "invitation"
+    if not visitors and verb is not None and invited:
+        visitors = _prep_objects(
+            verb.head, {"to"}
+        )  # "extended an invitation to Jaishankar to undertake a visit"
     if not visitors and verb is not None and t.dep_ != "nsubj":
         visitors = _subjects(verb)
     if len(visitors) != 1:
@@ -1377,6 +1382,8 @@ def _visit_noun(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     if visitor.key == host.key or (known is not None and known.country == host.key):
         return None  # "Biden's trip to Ohio", a leader travelling at home
     status = _status(verb if verb is not None and t.dep_ == "pobj" else t)
+    if invited and status in {"held", "planned"}:
+        status = "proposed"  # an invitation to visit is a visit put forward
     return MeetingCue(t, [visitor, host], status, _entity_text(place), hosted_by_country=True)
 
 
