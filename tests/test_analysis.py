@@ -1161,6 +1161,15 @@ def test_quotes_of_institutions_outlets_and_scare_quotes_are_no_persons_statemen
     assert any("not a person" in r.reason for r in result.rejected)
 
 
+def test_a_quote_an_unnamed_source_gives_does_not_continue_the_last_speakers() -> None:
+    text = (
+        "“A good agreement can be reached,” Iranian Foreign Minister Hossein Amir-Abdollahian said on Friday.\n\n"
+        "“Our demands are clear,” an Iranian source told Reuters. “The other parties should decide what they want.”"
+    )
+    quotes = {s.quote: s.speaker.canonical for s in rules(text).statements if s.direct}
+    assert quotes == {"A good agreement can be reached": "Hossein Amir-Abdollahian"}
+
+
 def test_according_to_names_the_speaker_of_reported_speech() -> None:
     s = rules("According to Foreign Minister Ana Kovac, the talks will resume in May.").statements
     assert [(x.speaker.canonical, x.direct) for x in s] == [("Ana Kovac", False)]

@@ -846,7 +846,13 @@ def meeting_cues(cast: Cast, doc: Doc, sent: Span) -> list[MeetingCue]:
                 cue = _visit_noun(cast, doc, t)
             if cue is None and lemma in _GATHERINGS:
                 cue = _attending(cast, doc, t)
-        elif t.pos_ == "NOUN" and t.lower_ == "discussions" and _prep_objects(t, {"with"}):
+        elif (
+            t.pos_ == "NOUN"
+            and t.lower_ == "discussions"
+            and (
+                _prep_objects(t, {"with"}) or (t.dep_ == "dobj" and t.head.lemma_.lower() in {"have", "hold"})
+            )
+        ):
             cue = _noun_meeting(
                 cast, doc, t
             )  # "held separate discussions with Netanyahu": talks by another name

@@ -230,6 +230,16 @@ class _EvidenceFirst:
             return None
         i = a.sentences.index(sentence)
         opens = not a.text[sentence.start : max(sentence.start, q.start - 1)].strip()
+        inside = [
+            (x.start - 1, x.end + 1) for x in a.quotes if x.start < sentence.end and x.end > sentence.start
+        ]
+        if any(
+            subj.pos_ == "NOUN" and a.cast.at_token(subj.i) is None
+            for v in cues.speech_verbs(a.tokens(sentence), outside=inside)
+            for subj in v.children
+            if subj.dep_ in {"nsubj", "nsubjpass"}
+        ):
+            return None  # '“Our demands are clear,” an Iranian source told Reuters': its own, unnamed speaker
         if previous is not None and opens and i > 0:
             last = a.sentence_at(max(previous[0].start, previous[0].end - 1))
             if last is not None and a.sentences.index(last) == i - 1:  # the very next sentence
