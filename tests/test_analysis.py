@@ -674,6 +674,8 @@ def test_a_second_meeting_joined_to_the_first_is_a_meeting_of_its_own(text: str,
         ),
         ("Putin and Lavrov spoke with the press in Moscow.", None),
         ("Modi dialled Zelensky on Thursday.", {"Narendra Modi", "Volodymyr Zelenskyy"}),
+        ("Biden called Xi to discuss Taiwan.", {"Joe Biden", "Xi Jinping"}),  # what the call was for
+        ("Guterres called the leaders to stop the fighting.", None),  # called on to act, no call
         ("Macron phoned Putin on Friday to urge him to end the war.", {"Emmanuel Macron", "Vladimir Putin"}),
         (
             "Witkoff also held separate discussions with Benjamin Netanyahu.",
@@ -1474,6 +1476,7 @@ def test_what_depends_on_nobody_sets_no_condition() -> None:
         ("The G7 leaders called for an immediate ceasefire in Gaza.", "G7"),
         ("Iranian officials demanded the release of the tanker.", "Iran"),
         ("EAC and SADC leaders called for a ceasefire.", "EAC and SADC leaders"),
+        ("Anthony Albanese has been calling for China to lift its barriers to exports.", "Anthony Albanese"),
     ],
 )
 def test_people_named_by_their_side_make_its_demand(text: str, by: str) -> None:

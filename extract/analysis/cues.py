@@ -1019,7 +1019,11 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         return None  # "welcomed the agreement", "hosts troops": nobody was met
     if lemma == "call" and (
         [o for o in _prep_objects(t, {"on", "for"}) if o.ent_type_ not in {"DATE", "TIME"}]
-        or any(c.dep_ in {"xcomp", "oprd"} and c not in objs for c in t.children)
+        or any(
+            c not in objs
+            and (c.dep_ == "oprd" or (c.dep_ == "xcomp" and c.lemma_.lower() not in _CALL_PURPOSES))
+            for c in t.children
+        )
     ):
         return None  # "called on X to …", "called for talks", "called it …": not a phone call
     subjects = agents or _subjects(t)
@@ -1283,6 +1287,18 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
     return MeetingCue(t, people, status, place)
 
 
+# "called Xi to discuss Taiwan": what a phone call is for, not what someone is called on to do
+_CALL_PURPOSES = {
+    "discuss",
+    "talk",
+    "congratulate",
+    "thank",
+    "express",
+    "brief",
+    "convey",
+    "review",
+    "exchange",
+}
 _VISITS = {"visit", "trip"}
 _GATHERINGS = {"summit", "meeting", "session", "conference"}
 # taking part in a gathering, or staying away from it ("skipped the G20 summit")
@@ -1676,6 +1692,12 @@ def _demand_clauses(t: Token) -> list[Token]:
                 any(x.dep_ == "mark" and x.lower_ == "that" for x in c.children) or c.tag_ == "VB" or obliged
             ):
                 out.append(c)  # "demanded that …", "requested any deal must last forever"
+        elif (
+            c.dep_ == "advcl"
+            and any(x.dep_ == "mark" and x.lower_ == "for" for x in c.children)
+            and any(x.dep_ == "aux" and x.lower_ == "to" for x in c.children)
+        ):
+            out.append(c)  # "has been calling for China to lift …": the parse may read "for" as a mark
     return out
 
 
@@ -1713,7 +1735,7 @@ def _verb_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
             and any(a.lower_ == "to" and a.dep_ == "aux" for a in d.children)
         ][:1]
     fors = _prep_objects(t, {"for"})
-    if lemma == "call" and not (ons or fors):
+    if lemma == "call" and not (ons or fors or any(c.dep_ == "advcl" for c in clauses)):
         return None
     if lemma in _ASKING and objs and not clauses:
         # "asked Imran Khan to “moderate rhetoric”": the parser read the infinitive as "to" + a noun phrase
