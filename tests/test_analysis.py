@@ -779,6 +779,9 @@ def test_two_sides_joined_by_a_hyphen_name_the_meeting(text: str, who: set[str],
         ("Lula would not participate in talks with Maduro.", "declined"),
         ("Lula took part in talks with Maduro on Monday.", "held"),
         ("Lula did not take part in the talks with Maduro.", None),  # no contact
+        # an announcement of what happened is no plan
+        ("Barrack announced on Thursday that Dermer and Shaibani held a meeting in Paris.", "held"),
+        ("Barrack announced that Dermer and Shaibani will hold a meeting in Paris.", "planned"),
     ],
 )
 def test_taking_part_in_a_meeting_sets_its_status(text: str, status: str | None) -> None:

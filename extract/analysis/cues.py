@@ -395,6 +395,16 @@ def _status(trigger: Token) -> MeetingStatus | None:
         if lemma in DECLINE_LEMMAS or (lemma == "call" and any(c.lower_ == "off" for c in g.children)):
             return "declined"
         if (
+            g.tag_ == "VBD"
+            and (g is trigger or trigger.pos_ in {"NOUN", "PROPN"})
+            and lemma in OCCUR_LEMMAS | MEETING_LEMMAS
+            and g.dep_ in {"ccomp", "ROOT", "conj", "relcl"}
+            and not _negated(g)
+        ):
+            return (
+                "held"  # "announced that the officials held a meeting": the announcement is of what happened
+            )
+        if (
             g is not trigger
             and g.pos_ == "NOUN"
             and lemma in PROPOSE_LEMMAS | PLAN_LEMMAS
