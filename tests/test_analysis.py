@@ -210,6 +210,14 @@ def test_an_acronym_is_nobodys_surname() -> None:
     assert all(m.key != "Naoto Kan" for m in cast.mentions)
 
 
+def test_a_common_surname_alone_is_nobody_the_gazetteer_knows() -> None:
+    """'Kim' is not Sung Kim (nor any other Kim) unless the article names which Kim."""
+    (m,) = rules("Putin and Kim signed a defence pact during their summit in Pyongyang.").meetings
+    assert "Sung Kim" not in names(m.participants)
+    (m,) = rules("Kim Jong Un met Putin in Vladivostok. Kim said the talks went well.").meetings
+    assert names(m.participants) == {"Kim Jong Un", "Vladimir Putin"}
+
+
 def test_former_officials_are_known_by_their_full_names() -> None:
     text = "Swaraj will meet Frattini on the sidelines of the UN General Assembly in New York."
     (m,) = rules(text).meetings

@@ -158,6 +158,78 @@ class GazMatch:
     candidates: tuple[str, ...] = ()  # entry ids, when ambiguous
 
 
+# surnames too common to name one person on their own ('Kim' is not Sung Kim, 'Lee' not Lee Jae-myung): the
+# article's own full name resolves them, the gazetteer's surname index does not
+_COMMON_SURNAMES = frozenset(
+    [
+        "kim",
+        "lee",
+        "park",
+        "choi",
+        "jung",
+        "kang",
+        "cho",
+        "yoon",
+        "jang",
+        "lim",
+        "han",
+        "wang",
+        "li",
+        "zhang",
+        "liu",
+        "chen",
+        "yang",
+        "zhao",
+        "huang",
+        "zhou",
+        "wu",
+        "xu",
+        "sun",
+        "ma",
+        "hu",
+        "zhu",
+        "guo",
+        "lin",
+        "nguyen",
+        "tran",
+        "le",
+        "pham",
+        "khan",
+        "singh",
+        "kumar",
+        "shah",
+        "ali",
+        "ahmed",
+        "ahmad",
+        "mohamed",
+        "mohammed",
+        "muhammad",
+        "hussein",
+        "hassan",
+        "smith",
+        "johnson",
+        "brown",
+        "jones",
+        "williams",
+        "miller",
+        "davis",
+        "wilson",
+        "taylor",
+        "thomas",
+        "moore",
+        "white",
+        "martin",
+        "garcia",
+        "rodriguez",
+        "lopez",
+        "gonzalez",
+        "hernandez",
+        "perez",
+        "sanchez",
+        "silva",
+        "santos",
+    ]
+)
 _NAME_PARTICLES = {
     "von",
     "van",
@@ -239,7 +311,7 @@ class Gazetteer:
             return self._one(ids, "alias")
         words = key.split()
         if len(words) == 1:
-            ids = self._surname.get(key, set())
+            ids = self._surname.get(key, set()) if key not in _COMMON_SURNAMES else set()
             if ids:
                 return self._one(ids, "surname")
             near = {
