@@ -589,6 +589,11 @@ def test_a_meetings_place_from_a_welcome_or_the_visit_it_is_part_of(text: str, w
         ("Macron is on a three-day state visit to China.", {"Emmanuel Macron", "China"}, "held"),
         ("Scholz travelled to Beijing on Thursday for a one-day visit.", {"Olaf Scholz", "China"}, "held"),
         (
+            "Zelensky is due in Washington on Thursday for talks with Trump.",
+            {"Volodymyr Zelenskyy", "Donald Trump"},
+            "planned",
+        ),
+        (
             "Lula will pay an official visit to Portugal in April.",
             {"Luiz Inácio Lula da Silva", "Portugal"},
             "planned",

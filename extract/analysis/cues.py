@@ -1291,6 +1291,12 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         status = _offered(anchor)
     else:  # "will travel to Moscow for talks": the journey's tense
         status = _status(verb) if journey and verb is not None else _status(anchor)
+        if (
+            journey
+            and verb is not None
+            and any(c.dep_ == "acomp" and c.lower_ in {"due", "expected"} for c in verb.children)
+        ):
+            status = "planned"  # "is due in Washington on Thursday for talks"
     place = _location(t, cast)
     if place is None and journey and verb is not None:
         place = _destination(verb) or _somewhere(verb)
@@ -1434,7 +1440,11 @@ def _somewhere(verb: Token) -> str | None:
     """'was in Cairo for talks with Sisi', 'is in Beijing for talks': where someone is, for a meeting."""
     if verb.lemma_.lower() not in {"be", "stay", "remain"}:
         return None
-    here = [o for o in _prep_objects(verb, {"in", "at"}) if o.ent_type_ in {"GPE", "LOC", "FAC"}]
+    # "is due in Washington on Thursday for talks with Trump": the place may hang on "due"
+    holders = [verb, *(c for c in verb.children if c.dep_ == "acomp" and c.lower_ in {"due", "expected"})]
+    here = [
+        o for h in holders for o in _prep_objects(h, {"in", "at"}) if o.ent_type_ in {"GPE", "LOC", "FAC"}
+    ]
     return _entity_text(here[0]) if here else None
 
 
