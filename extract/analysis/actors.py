@@ -21,7 +21,7 @@ from rapidfuzz import fuzz
 
 from schemas import Actor, ActorKind
 
-from .gazetteer import Entry, Gazetteer, load_gazetteer, normalize_name
+from .gazetteer import NAME_PARTICLES, Entry, Gazetteer, load_gazetteer, normalize_name
 from .lexicon import (
     DEMAND_LEMMAS,
     INSTITUTION_HEADS,
@@ -48,24 +48,7 @@ _ACTOR_KIND: dict[str, ActorKind] = {
     "group": "group",
 }
 _NAME_TAGS = {"NNP", "NNPS"}
-_PARTICLES = {
-    "von",
-    "van",
-    "der",
-    "den",
-    "de",
-    "da",
-    "das",
-    "dos",
-    "du",
-    "la",
-    "le",
-    "bin",
-    "ibn",
-    "al",
-    "el",
-    "-",
-}
+_PARTICLES = NAME_PARTICLES | {"-"}
 _SKIP_LABELS = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY", "LANGUAGE", "LAW"}
 _PLACE_LABELS = {"LOC", "FAC"}
 # proper nouns that name things, never a person ("held a Summit", "the Brexit Bill", "Jr.")

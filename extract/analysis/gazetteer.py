@@ -22,7 +22,7 @@ from rapidfuzz import fuzz
 
 from ..errors import ConfigError
 
-__all__ = ["Entry", "GazMatch", "Gazetteer", "load_gazetteer", "normalize_name"]
+__all__ = ["NAME_PARTICLES", "Entry", "GazMatch", "Gazetteer", "load_gazetteer", "normalize_name"]
 
 How = Literal["alias", "fuzzy", "surname", "role", "ambiguous", "none"]
 
@@ -230,23 +230,26 @@ _COMMON_SURNAMES = frozenset(
         "santos",
     ]
 )
-_NAME_PARTICLES = {
-    "von",
-    "van",
-    "der",
-    "den",
-    "de",
-    "da",
-    "das",
-    "dos",
-    "du",
-    "la",
-    "le",
-    "bin",
-    "ibn",
-    "al",
-    "el",
-}
+# the small words inside names ("Ursula von der Leyen", "Lula da Silva", "Mohammed bin Salman")
+NAME_PARTICLES = frozenset(
+    {
+        "von",
+        "van",
+        "der",
+        "den",
+        "de",
+        "da",
+        "das",
+        "dos",
+        "du",
+        "la",
+        "le",
+        "bin",
+        "ibn",
+        "al",
+        "el",
+    }
+)
 
 
 @dataclass
@@ -265,7 +268,7 @@ class Gazetteer:
                 words = normalize_name(n).split()
                 if e.kind == "person":
                     for i in range(1, len(words) - 1):
-                        if words[i] in _NAME_PARTICLES:
+                        if words[i] in NAME_PARTICLES:
                             self._particle_tails.setdefault(" ".join(words[i:]), set()).add(e.id)
                 if e.kind == "person" and len(words) >= 2:
                     self._surname.setdefault(words[-1], set()).add(e.id)
