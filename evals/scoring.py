@@ -116,8 +116,9 @@ def match_items(
     *,
     strict: bool = True,
 ) -> list[tuple[int, int, float]]:
-    """One-to-one pairs (pred index, expected index, score), greedy by score. `strict` pairs must agree on
-    the actor (speaker, demander, a participant); loose pairs only share evidence, to measure the roles."""
+    """One-to-one pairs (pred index, expected index, score): required expectations first, then optional
+    ones, each greedy by score. `strict` pairs must agree on the actor (speaker, demander, a participant);
+    loose pairs only share evidence, to measure the roles."""
     cands: list[tuple[float, bool, bool, int, int]] = []
     exp_spans = [_spans(text, e.evidence) for e in exps]
     for i, p in enumerate(preds):
@@ -132,7 +133,7 @@ def match_items(
                 continue
             # on equal scores the one that agrees on the meeting's status wins ("were to meet in Moscow …, to
             # pave the way for a foreign ministers' meeting": two meetings of one sentence and the same
-            # countries), then a required expectation over an optional one
+            # countries)
             agrees = bool(kind == "meetings" and getattr(p, "status", None) == getattr(e, "status", None))
             cands.append((0.5 * ov + 0.5 * actor, agrees, not e.optional, i, j))
     pairs: list[tuple[int, int, float]] = []

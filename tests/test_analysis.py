@@ -631,6 +631,22 @@ def test_a_visit_with_no_host_named_is_a_meeting_with_the_country(
     assert (names(m.participants), m.status) == (who, status)
 
 
+def test_a_visit_beside_another_meeting_is_a_meeting_of_its_own() -> None:
+    meetings = rules(
+        "Blinken visited Jordan on Monday and will meet Netanyahu in Jerusalem on Tuesday."
+    ).meetings
+    assert {frozenset(names(m.participants)) for m in meetings} == {
+        frozenset({"Antony Blinken", "Jordan"}),
+        frozenset({"Antony Blinken", "Benjamin Netanyahu"}),
+    }
+
+
+def test_initials_must_be_the_names() -> None:
+    text = "Opposition leader Ahmed Salem (NDC) met President Ruto on Monday. Later the NDC met Kenyan officials."
+    cast = find_cast(nlp.parse(text))
+    assert all(m.key != "Ahmed Salem" for m in cast.mentions if m.text == "NDC")
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -686,6 +702,10 @@ def test_a_second_meeting_joined_to_the_first_is_a_meeting_of_its_own(text: str,
             {"Claudia Sheinbaum", "Donald Trump"},
         ),
         ("Putin and Lavrov spoke with the press in Moscow.", None),
+        (
+            "The president met with visiting Chinese Foreign Minister Wang Yi in Islamabad on Monday.",
+            {"The president", "Wang Yi"},
+        ),
         ("Modi dialled Zelensky on Thursday.", {"Narendra Modi", "Volodymyr Zelenskyy"}),
         ("Biden called Xi to discuss Taiwan.", {"Joe Biden", "Xi Jinping"}),  # what the call was for
         ("Guterres called the leaders to stop the fighting.", None),  # called on to act, no call
@@ -1482,8 +1502,17 @@ def test_conditions_set_by_dependence_or_until(text: str, by: set[str], of: str 
     assert {d.of.canonical if d.of else None for d in demands} == {of}
 
 
-def test_what_depends_on_nobody_sets_no_condition() -> None:
-    assert rules("Analysts said the outcome would depend on the markets.").demands == []
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Analysts said the outcome would depend on the markets.",  # nobody's condition
+        "Blinken said much depends on China's decisions.",  # a forecast
+        "Biden said the outcome would depend on Iran.",
+        "Zelensky rejected the ceasefire terms that Trump wanted.",  # a wish in a relative clause
+    ],
+)
+def test_what_depends_on_others_or_is_wanted_sets_no_condition(text: str) -> None:
+    assert rules(text).demands == []
 
 
 @pytest.mark.parametrize(

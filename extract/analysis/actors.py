@@ -169,8 +169,7 @@ def _is_name_token(t: Token, gaz: Gazetteer | None = None) -> bool:
             k += 1
         last = t.doc[k + 1] if k + 1 < len(t.doc) else None
         return (
-            t.lower_ != "-"
-            and k - t.i <= 1
+            k - t.i <= 1
             and last is not None
             and last.is_title
             and last.tag_ in _NAME_TAGS
@@ -558,9 +557,22 @@ def _initials(doc: Doc, kinds: list[tuple[_Name, str | None]]) -> dict[str, str]
         if kind not in {"person", "unknown"} or n.end - n.start < 2 or n.end + 2 >= len(doc):
             continue
         inner = doc[n.end + 1]
-        if doc[n.end].text == "(" and doc[n.end + 2].text == ")" and _acronym(inner):
+        if (
+            doc[n.end].text == "("
+            and doc[n.end + 2].text == ")"
+            and _acronym(inner)
+            and _initials_of(inner.text, n.text(doc))
+        ):
             out.setdefault(inner.text, n.text(doc))
     return out
+
+
+def _initials_of(letters: str, name: str) -> bool:
+    """'CSP' for Claudia Sheinbaum (Pardo), 'MBS' for Mohammed bin Salman, 'AMLO' for Andrés Manuel López
+    Obrador: the letters open with the name's first two initials ('NDC' is not Ahmed Salem's)."""
+    words = [w for w in name.replace("-", " ").split() if w]
+    firsts = [w[0].upper() for w in words]
+    return len(letters) >= 2 and len(firsts) >= 2 and letters[0] == firsts[0] and letters[1] in firsts[1:]
 
 
 def _one_word(doc: Doc, n: _Name) -> bool:

@@ -397,7 +397,7 @@ def _status(trigger: Token) -> MeetingStatus | None:
         if (
             g.tag_ == "VBD"
             and (g is trigger or trigger.pos_ in {"NOUN", "PROPN"})
-            and lemma in OCCUR_LEMMAS | MEETING_LEMMAS
+            and lemma in (OCCUR_LEMMAS | MEETING_LEMMAS) - {"call", "invite"}  # "called for talks": proposed
             and g.dep_ in {"ccomp", "ROOT", "conj", "relcl"}
             and not _negated(g)
         ):
@@ -813,8 +813,10 @@ def _visiting(prep: Token) -> list[Token]:
         o
         for c in prep.children
         if c.dep_ == "pcomp" and c.lower_ == "visiting"
-        for o in [c, *c.subtree]
-        if o.dep_ in {"dobj", "pobj"} and o.pos_ == "PROPN"
+        for o in c.subtree
+        if o.dep_ in {"dobj", "pobj"}
+        and o.pos_ == "PROPN"
+        and o.ent_type_ not in {"GPE", "LOC", "FAC", "DATE", "TIME"}
     ]
 
 
@@ -886,14 +888,41 @@ def meeting_cues(cast: Cast, doc: Doc, sent: Span) -> list[MeetingCue]:
             )
             cues.extend(_one_by_one(cast, doc, cue))
     # "visited Kyiv on Tuesday, where he met Zelenskyy": the visit is the meeting with the people met there
+    # (not "visited Jordan on Monday and will meet Netanyahu on Tuesday", a meeting of its own)
     return [
         c
         for c in cues
         if not c.hosted_by_country
         or not any(
-            o is not c and {m.key for m in o.participants} & {m.key for m in c.participants} for o in cues
+            o is not c
+            and {m.key for m in o.participants} & {m.key for m in c.participants}
+            and _part_of_visit(o.trigger, c.trigger)
+            for o in cues
         )
     ]
+
+
+def _part_of_visit(meeting: Token, visit: Token) -> bool:
+    """Whether a meeting and a visit hang one inside the other ('visited Kyiv, where he met …', 'met Trump
+    during his trip to the US'), not side by side ('visited Jordan and will meet Netanyahu')."""
+    return _inside(meeting, visit) or _inside(visit, meeting) or _clause_of(meeting).i == _clause_of(visit).i
+
+
+def _clause_of(tok: Token) -> Token:
+    """The verb whose clause a word is in (itself, for a verb)."""
+    cur = tok
+    while cur.pos_ not in {"VERB", "AUX"} and cur.head.i != cur.i:
+        cur = cur.head
+    return cur
+
+
+def _inside(tok: Token, outer: Token) -> bool:
+    cur = tok
+    while cur.head.i != cur.i and cur.i != outer.i:
+        if cur.dep_ == "conj" and cur.head.i == outer.i:
+            return False
+        cur = cur.head
+    return cur.i == outer.i
 
 
 def _one_by_one(cast: Cast, doc: Doc, cue: MeetingCue) -> list[MeetingCue]:
@@ -1291,11 +1320,7 @@ def _noun_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         status = _offered(anchor)
     else:  # "will travel to Moscow for talks": the journey's tense
         status = _status(verb) if journey and verb is not None else _status(anchor)
-        if (
-            journey
-            and verb is not None
-            and any(c.dep_ == "acomp" and c.lower_ in {"due", "expected"} for c in verb.children)
-        ):
+        if journey and verb is not None and _due(verb):
             status = "planned"  # "is due in Washington on Thursday for talks"
     place = _location(t, cast)
     if place is None and journey and verb is not None:
@@ -1436,12 +1461,16 @@ def _one_more(t: Token) -> bool:
     )
 
 
+def _due(verb: Token) -> list[Token]:
+    """'is due in …', 'is expected in …': the word that makes being somewhere a plan."""
+    return [c for c in verb.children if c.dep_ == "acomp" and c.lower_ in {"due", "expected"}]
+
+
 def _somewhere(verb: Token) -> str | None:
     """'was in Cairo for talks with Sisi', 'is in Beijing for talks': where someone is, for a meeting."""
     if verb.lemma_.lower() not in {"be", "stay", "remain"}:
         return None
-    # "is due in Washington on Thursday for talks with Trump": the place may hang on "due"
-    holders = [verb, *(c for c in verb.children if c.dep_ == "acomp" and c.lower_ in {"due", "expected"})]
+    holders = [verb, *_due(verb)]  # "is due in Washington on Thursday for talks with Trump": or on "due"
     here = [
         o for h in holders for o in _prep_objects(h, {"in", "at"}) if o.ent_type_ in {"GPE", "LOC", "FAC"}
     ]
@@ -1738,7 +1767,11 @@ def _verb_demand(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
         for c in t.children
     ):
         return None  # "was asked if she would raise …", "asked whether …": a question, not a demand
-    if t.dep_ == "relcl" and any(c.dep_ == "dobj" and c.tag_ == "WDT" for c in t.children):
+    if (
+        t.dep_ == "relcl"
+        and lemma in {"demand", "seek", "insist", "request", "require"}
+        and any(c.dep_ == "dobj" and c.tag_ == "WDT" for c in t.children)
+    ):
         # "cede the eastern territory, which Russia is demanding": what is demanded is what the clause is on
         by = _first_actor(cast, doc, _subjects(t))
         kept = [x for x in t.head.subtree if x.i < t.left_edge.i]
@@ -1915,7 +1948,9 @@ def _is_condition(mark: Token) -> bool:
         clause.dep_ == "advcl"
         and (_negated(clause.head) or clause.head.lemma_.lower() in DECLINE_LEMMAS)
         # "we will reject any deal if …", not "voters would reject it if …" (a forecast of others' refusal)
-        and not any(s.pos_ == "NOUN" and s.ent_type_ == "" for s in _subjects(clause.head))
+        and not any(
+            s.pos_ == "NOUN" and s.ent_type_ == "" and not _people_noun(s) for s in _subjects(clause.head)
+        )
     )
     return (
         only
@@ -1924,12 +1959,22 @@ def _is_condition(mark: Token) -> bool:
     )
 
 
+# what depends on others without anyone setting it as a condition
+_NO_STAKE = {"much", "everything", "outcome", "result", "timing", "it", "this", "that", "future", "success"}
+
+
 def _dependence(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
     """'future assistance would depend on their choices and conduct', 'the process is contingent on the return
     of the displaced', 'depend on a clear commitment from Turkey': a condition the speaker sets."""
     ons = _prep_objects(t, {"on", "upon"})
     if not ons:
         return None
+    if t.lemma_.lower() == "depend" and (
+        not any(c.dep_ == "aux" and c.lower_ in _FUTURE | {"would"} for c in t.children)
+        or any(o.pos_ == "PROPN" for o in ons)
+        or any(s.lemma_.lower() in _NO_STAKE for s in _subjects(t))
+    ):
+        return None  # "much depends on China's decisions", "the outcome would depend on Iran": a forecast
     holder = t.head if t.dep_ in {"acomp", "amod"} else t
     speech = _governing_speech(holder, depth=4, verbs_only=False)
     by = _first_actor(cast, doc, _subjects(speech)) if speech is not None else None
@@ -1940,7 +1985,7 @@ def _dependence(cast: Cast, doc: Doc, t: Token) -> DemandCue | None:
         for o in ons
         for x in o.subtree
         if x.dep_ in {"poss", "pobj"}
-        and x is not o
+        and x.i != o.i
         and (x.head.lower_ in {"from", "by", "of"} or x.dep_ == "poss")
     ]
     target = _first_actor(cast, doc, inner)

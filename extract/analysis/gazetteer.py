@@ -267,9 +267,10 @@ class Gazetteer:
                 self._alias.setdefault(normalize_name(n), set()).add(e.id)
                 words = normalize_name(n).split()
                 if e.kind == "person":
-                    for i in range(1, len(words) - 1):
-                        if words[i] in NAME_PARTICLES:
-                            self._particle_tails.setdefault(" ".join(words[i:]), set()).add(e.id)
+                    # from the first particle on only ("de la Fuente", not "la Fuente"), never a common surname
+                    first = next((i for i in range(1, len(words) - 1) if words[i] in NAME_PARTICLES), None)
+                    if first is not None and words[-1] not in _COMMON_SURNAMES:
+                        self._particle_tails.setdefault(" ".join(words[first:]), set()).add(e.id)
                 if e.kind == "person" and len(words) >= 2:
                     self._surname.setdefault(words[-1], set()).add(e.id)
                     bucket = self._by_initial.setdefault(words[-1][:1], [])

@@ -150,14 +150,17 @@ class _EvidenceFirst:
         named = self._naming_speaker(q)
         if named is not None:
             return named
-        inside = [(x.start - 1, x.end + 1) for x in a.quotes if x.start < last.end and x.end > first.start]
-        verbs = cues.speech_verbs(span, outside=inside) + cues.according_to(span)
+        verbs = cues.speech_verbs(span, outside=self._quoted(first.start, last.end)) + cues.according_to(span)
         # the speech verb the quote hangs from first ("took to social media to claim that Sheinbaum “has agreed
         # …” while characterizing …": claim), then the nearest
         quoted = a.doc.char_span(q.start, q.end, alignment_mode="expand")
         governors = {g.i for g in quoted.root.ancestors} if quoted is not None and len(quoted) else set()
         verbs.sort(key=lambda v: (v.i not in governors, min(abs(v.idx - q.start), abs(v.idx - q.end))))
         return cues.first_speaker(a.cast, a.doc, verbs) or self._asking(q)
+
+    def _quoted(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The quotes between two offsets, with their marks: a quote's own words are no attribution."""
+        return [(x.start - 1, x.end + 1) for x in self.a.quotes if x.start < end and x.end > start]
 
     def _asking(self, q: Quote) -> cues.Attribution | None:
         """'Tokayev called for a “joint collective search for a formula for peace”', 'urged both sides to
@@ -230,9 +233,7 @@ class _EvidenceFirst:
             return None
         i = a.sentences.index(sentence)
         opens = not a.text[sentence.start : max(sentence.start, q.start - 1)].strip()
-        inside = [
-            (x.start - 1, x.end + 1) for x in a.quotes if x.start < sentence.end and x.end > sentence.start
-        ]
+        inside = self._quoted(sentence.start, sentence.end)
         if any(
             subj.pos_ == "NOUN" and a.cast.at_token(subj.i) is None
             for v in cues.speech_verbs(a.tokens(sentence), outside=inside)
