@@ -1088,12 +1088,7 @@ def _verb_meeting(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
             people = [m for m in people if m.kind != "country" or m.head in visitors]
             hosted_by_country = False
         # "will visit Washington at the invitation of President Biden": the one who invited is the host
-        hosts = [
-            o
-            for x in _prep_objects(t, {"at"})
-            if x.lemma_.lower() == "invitation"
-            for o in _prep_objects(x, {"of"})
-        ]
+        hosts = _inviters([t], {"of"})
         people += [m for m in _participants(cast, doc, hosts) if all(m.key != p.key for p in people)]
     if not _enough(people):
         return None
@@ -1435,10 +1430,7 @@ def _visit_noun(cast: Cast, doc: Doc, t: Token) -> MeetingCue | None:
         return None
     place, host = hosts[0]
     # "his visit to Washington was at the invitation of Trump": the one who invited is the host
-    invitations = [
-        x for v in (t, t.head) for x in _prep_objects(v, {"at"}) if x.lemma_.lower() == "invitation"
-    ]
-    invited_by = _first_actor(cast, doc, [o for x in invitations for o in _prep_objects(x, {"of", "from"})])
+    invited_by = _first_actor(cast, doc, _inviters([t, t.head], {"of", "from"}))
     if invited_by is not None and invited_by.key != visitor.key:
         return MeetingCue(t, [visitor, invited_by], _status(t), _entity_text(place))
     known = cast.people.get(visitor.key)
@@ -1459,6 +1451,17 @@ def _one_more(t: Token) -> bool:
         (c.dep_ == "det" and c.lower_ == "another") or (c.dep_ == "amod" and c.lower_ in _NEXT)
         for c in t.children
     )
+
+
+def _inviters(words: Iterable[Token], preps: set[str]) -> list[Token]:
+    """'at the invitation of President Biden' hung on one of these words: who invited."""
+    return [
+        o
+        for w in words
+        for x in _prep_objects(w, {"at"})
+        if x.lemma_.lower() == "invitation"
+        for o in _prep_objects(x, preps)
+    ]
 
 
 def _due(verb: Token) -> list[Token]:
